@@ -1,0 +1,87 @@
+"""Dataclasses passed around inside the package; JSON exists only at the CLI edge."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One definition of one term in one glossary, with where it came from in the seed."""
+
+    glossary: str
+    position: int  # 1-based order inside its glossary file
+    term: str
+    definition: str
+    acronym: str | None = None
+    aliases: tuple[str, ...] = ()
+    see: str | None = None
+    question: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    term_line: int | None = None
+    term_origin: str = "seed"
+    truncated: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.glossary}#{self.position}"
+
+    @property
+    def label(self) -> str:
+        """Term with its acronym, as people write it: 'Average Handle Time (AHT)'."""
+        return f"{self.term} ({self.acronym})" if self.acronym else self.term
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name this entry answers to: term, acronym, aliases."""
+        return tuple(n for n in (self.term, self.acronym, *self.aliases) if n)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """One YAML file of the corpus."""
+
+    id: str
+    title: str
+    source: str | None
+    path: str
+    entries: tuple[Entry, ...]
+    furniture: tuple[int, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One answer to a question: the entry, a 0..1 relevance, and why it matched."""
+
+    entry: Entry
+    score: float
+    matched: str  # "term", "acronym", "alias" or "definition"
+    matched_text: str = ""  # the name or the words that matched
+    dense: float = 0.0  # cosine similarity of question and entry
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    a: Entry
+    b: Entry
+    similarity: float
+    word_overlap: float
+    band: str  # "identical", "same", "related"
+
+
+@dataclass(frozen=True)
+class ConceptGroup:
+    """Entries that define one concept, within or across glossaries."""
+
+    canonical: str
+    entries: tuple[Entry, ...]
+    score: float
+    band: str
+    pairs: tuple[DuplicatePair, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Related:
+    entry: Entry
+    score: float

@@ -1,0 +1,53 @@
+"""Shared fixtures: repo paths, a scratch corpus, and a deterministic fake embedder for fast tests."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SOURCES = CORPUS / "sources"
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real corpus YAML files (no sources) to break on purpose."""
+    dst = tmp_path / "corpus"
+    dst.mkdir()
+    for p in CORPUS.glob("*.yaml"):
+        shutil.copy(p, dst / p.name)
+    return dst
+
+
+class FakeEmbedder:
+    """Bag-of-words hashing embedder: deterministic, instant, and similar texts get similar vectors."""
+
+    model_id = "fake-hashing-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def embed(self, texts, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                h = int(hashlib.md5(word.strip(".,?!").encode()).hexdigest(), 16)
+                out[i, h % self.dim] += 1.0
+            out[i, 0] += 1e-3  # never an all-zero vector
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
