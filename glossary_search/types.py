@@ -59,6 +59,7 @@ class Hit:
     matched: str  # "term", "acronym", "alias" or "definition"
     matched_text: str = ""  # the name or the words that matched
     dense: float = 0.0  # cosine similarity of question and entry
+    strength: str = "good"  # "strong", "good" or "weak": how close, in words
 
 
 @dataclass(frozen=True)

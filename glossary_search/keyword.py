@@ -1,0 +1,39 @@
+"""Keyword scoring with bm25s (stemmed, English stop words), one score per entry."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import bm25s
+import numpy as np
+
+try:  # stemming folds "waiting"/"wait", "measures"/"measure"; optional but installed by default
+    import Stemmer
+
+    _STEMMER = Stemmer.Stemmer("english")
+except ImportError:  # pragma: no cover
+    _STEMMER = None
+
+
+class KeywordIndex:
+    def __init__(self, texts: Sequence[str]):
+        self._bm25 = bm25s.BM25()
+        tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False)
+        self._bm25.index(tokens, show_progress=False)
+        self._vocab = tokens.vocab
+        self.size = len(texts)
+
+    def query_terms(self, query: str) -> list[str]:
+        """The query's stemmed words that occur in the corpus (others cannot score)."""
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]
+        return [t for t in tokens if t in self._vocab]
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = self.query_terms(query)
+        if not terms:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
+def stem_words(text: str) -> list[str]:
+    """Stemmed content words of a text, as BM25 sees them (used to say which words matched)."""
+    return bm25s.tokenize([text], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]

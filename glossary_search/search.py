@@ -1,0 +1,272 @@
+"""Searcher: the product's API. Fuses dense similarity, BM25 keywords and term-name matching."""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import store
+from .corpus import Corpus, load_corpus
+from .errors import IndexFileError, UsageError
+from .fusion import ranks, reciprocal_rank_fusion
+from .index import faiss_version, index_kind, make_index, search, vectors_of
+from .keyword import KeywordIndex, stem_words
+from .names import NameMatcher
+from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text
+from .types import Entry, Hit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO_ROOT / "corpus"
+DEFAULT_INDEX = REPO_ROOT / "index"
+MAX_QUESTION_CHARS = 1000  # about the model's 256-token window; more would be cut by the model anyway
+NAME_FLOOR = 0.55
+
+# Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
+DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.5, "names": 1.5}
+
+
+@dataclass
+class Answer:
+    """Hits for one question, plus what the user should be told about it."""
+
+    question: str
+    hits: list[Hit]
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def close_match(self) -> bool:
+        return bool(self.hits) and self.hits[0].strength != "weak"
+
+
+def clean_question(question: str) -> tuple[str, list[str]]:
+    """Strip control characters, fold whitespace, cap the length; refuse an empty question."""
+    if not isinstance(question, str):
+        raise UsageError(f"A question must be text, got {type(question).__name__}.")
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise UsageError("The question is empty: type a few words, e.g. 'how do I measure wait time'.")
+    notices = []
+    if len(text) > MAX_QUESTION_CHARS:
+        notices.append(
+            f"Your question is {len(text):,} characters long; only the first {MAX_QUESTION_CHARS:,} were used."
+        )
+        text = text[:MAX_QUESTION_CHARS]
+    return text, notices
+
+
+def check_top_k(top_k: object) -> int:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise UsageError(f"top_k must be a whole number of at least 1, got {top_k!r}.")
+    return top_k
+
+
+class Searcher:
+    """Open once (builds or loads the index), then ask many questions; safe to share between threads."""
+
+    def __init__(self, corpus: Corpus, embedder, stored_index, row_entry: np.ndarray, *,
+                 weights: dict[str, float] | None = None, notices: Sequence[str] = ()):
+        self.corpus = corpus
+        self.entries: tuple[Entry, ...] = corpus.entries
+        self.embedder = embedder
+        self.index = stored_index
+        self.row_entry = row_entry
+        self.weights = dict(weights or DEFAULT_WEIGHTS)
+        self.notices = list(notices)
+        self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
+        self.names = NameMatcher(self.entries)
+        self._by_id = {e.id: i for i, e in enumerate(self.entries)}
+        vectors = vectors_of(stored_index)
+        first_rows = np.unique(row_entry, return_index=True)[1]
+        self.entry_vectors = vectors[first_rows]  # one primary vector per entry
+        self._encode_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._concepts = None
+
+    # ---- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
+             model: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME, rebuild: bool = False,
+             progress: bool = False, notify: Callable[[str], None] | None = None) -> "Searcher":
+        """Load the corpus and its index, building or refreshing the index when missing or stale."""
+        corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
+        if embedder is None:
+            from .embedder import SentenceTransformerEmbedder
+
+            embedder = SentenceTransformerEmbedder(model)
+        index, row_entry, notices = build_or_load(
+            corpus, embedder, Path(index_dir or DEFAULT_INDEX), scheme=scheme, rebuild=rebuild,
+            progress=progress, notify=notify,
+        )
+        return cls(corpus, embedder, index, row_entry, notices=notices)
+
+    # ---- asking ----------------------------------------------------------------------------------
+    def ask(self, question: str, top_k: int = 5, glossaries: Sequence[str] | None = None) -> list[Hit]:
+        return self.answer(question, top_k, glossaries).hits
+
+    def answer(self, question: str, top_k: int = 5, glossaries: Sequence[str] | None = None) -> Answer:
+        text, notices = clean_question(question)
+        top_k = check_top_k(top_k)
+        allowed = self._glossary_mask(glossaries)
+        fused, signals = self.fused_scores(text)
+        fused = np.where(allowed, fused, -1.0)
+        order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
+        hits = [self._hit(i, fused[i], signals, text) for i in order]
+        return Answer(text, hits, notices)
+
+    def fused_scores(self, text: str, weights: dict[str, float] | None = None) -> tuple[np.ndarray, dict]:
+        """Per-entry fused score and the raw signals (dense, keyword, names) behind it."""
+        weights = weights or self.weights
+        expanded = self.names.expand_acronyms(text)
+        dense = self.dense_scores(expanded)
+        keyword = self.keyword.scores(expanded)
+        matches = self.names.match(text)
+        name_scores = np.zeros(len(self.entries))
+        for i, m in matches.items():
+            name_scores[i] = m.score
+        rankings = {
+            "dense": ranks(dense, floor=-1.0),
+            "keyword": ranks(keyword, floor=0.0),
+            "names": ranks(name_scores, floor=NAME_FLOOR),
+        }
+        fused = reciprocal_rank_fusion(rankings, weights)
+        return fused, {"dense": dense, "keyword": keyword, "names": matches}
+
+    def dense_scores(self, text: str) -> np.ndarray:
+        """Cosine of the question with each entry: the best of the entry's rows."""
+        query = self._embed_query(text)
+        scores, rows = search(self.index, query, k=min(self.index.ntotal, max(200, len(self.entries) * 4)))
+        out = np.full(len(self.entries), -1.0, dtype=np.float32)
+        for s, r in zip(scores[0], rows[0]):
+            if r >= 0:
+                e = self.row_entry[r]
+                if s > out[e]:
+                    out[e] = s
+        return out
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        # The encoder is not thread-safe (its tokenizer is borrowed per call) and repeated questions are common.
+        with self._encode_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+            vector = self.embedder.embed([text])[0]
+            self._query_cache[text] = vector
+            if len(self._query_cache) > 512:
+                self._query_cache.popitem(last=False)
+            return vector
+
+    def _glossary_mask(self, glossaries: Sequence[str] | None) -> np.ndarray:
+        if not glossaries:
+            return np.ones(len(self.entries), dtype=bool)
+        known = {g.id for g in self.corpus.glossaries}
+        unknown = [g for g in glossaries if g not in known]
+        if unknown:
+            raise UsageError(f"Unknown glossary {unknown[0]!r}; valid glossaries: {', '.join(sorted(known))}.")
+        return np.array([e.glossary in set(glossaries) for e in self.entries])
+
+    def _hit(self, i: int, score: float, signals: dict, text: str) -> Hit:
+        entry = self.entries[i]
+        dense = float(signals["dense"][i])
+        name = signals["names"].get(i)
+        if name is not None and name.score >= NAME_FLOOR:
+            matched, matched_text = name.kind, name.name
+        else:
+            words = set(stem_words(text))
+            shared = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", entry.definition) if stem_words(w) and stem_words(w)[0] in words]
+            matched, matched_text = "definition", ", ".join(dict.fromkeys(w.lower() for w in shared))
+        strength = _strength(dense, name.score if name else 0.0)
+        return Hit(entry=entry, score=round(float(score), 4), matched=matched, matched_text=matched_text,
+                   dense=round(dense, 4), strength=strength)
+
+    # ---- lookups used by the CLI and the app -----------------------------------------------------
+    def entry(self, entry_id: str) -> Entry:
+        return self.entries[self._by_id[entry_id]]
+
+    def position(self, entry: Entry) -> int:
+        return self._by_id[entry.id]
+
+
+def _strength(dense: float, name: float) -> str:
+    """A label people read at a glance; thresholds set from the evaluation set's score spread."""
+    if name >= 0.85 or dense >= 0.6:
+        return "strong"
+    if name >= NAME_FLOOR or dense >= 0.42:
+        return "good"
+    return "weak"
+
+
+def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DEFAULT_SCHEME,
+                  rebuild: bool = False, progress: bool = False,
+                  notify: Callable[[str], None] | None = None):
+    """(faiss index, row -> entry map, notices): the stored index when it matches, else a fresh build."""
+    notify = notify or (lambda message: None)
+    notices: list[str] = []
+
+    def tell(message: str) -> None:
+        notices.append(message)
+        notify(message)
+
+    texts, row_entry = corpus_rows(corpus.entries, scheme)
+    expected = store.Manifest(
+        model_id=embedder.model_id, dim=int(embedder.dim), entry_count=len(corpus.entries),
+        row_count=len(texts), corpus_hash=corpus.content_hash(), text_scheme=scheme,
+    )
+    if not rebuild:
+        try:
+            stored = store.load(index_dir)
+            why = stored.manifest.mismatch(expected)
+            if why is None:
+                return stored.index, stored.row_entry, notices
+            tell(f"Index in {index_dir} is stale ({why}); rebuilding.")
+        except IndexFileError as exc:
+            tell(f"{exc}; building it." if "No index" in str(exc) else f"{exc}; rebuilding.")
+    can_write = store.writable(index_dir)
+    if not can_write:
+        tell(f"{index_dir} is not writable; the index is built in memory for this session only.")
+    cache = store.EmbeddingCache(index_dir if can_write else None, embedder.model_id)
+    if can_write:
+        with store.build_lock(index_dir, on_wait=tell):
+            # The build we waited for may already be the one we need.
+            try:
+                stored = store.load(index_dir)
+                if not rebuild and stored.manifest.mismatch(expected) is None:
+                    return stored.index, stored.row_entry, notices
+            except IndexFileError:
+                pass
+            index = _build(cache, embedder, texts, progress, tell)
+            manifest = _manifest(expected, index)
+            store.save(index_dir, manifest, index, row_entry, [e.id for e in corpus.entries])
+            cache.save(texts)
+    else:
+        index = _build(cache, embedder, texts, progress, tell)
+    return index, row_entry, notices
+
+
+def _build(cache, embedder, texts, progress, tell):
+    vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
+    tell(f"Embedded {embedded} new text(s) of {len(texts)} ({len(texts) - embedded} from cache).")
+    return make_index(vectors)
+
+
+def _manifest(expected: store.Manifest, index) -> store.Manifest:
+    import datetime
+    import importlib.metadata as md
+
+    def version(pkg: str) -> str:
+        try:
+            return md.version(pkg)
+        except md.PackageNotFoundError:
+            return "n/a"
+
+    versions = {p: version(p) for p in ("glossary-search", "sentence-transformers", "torch", "numpy")}
+    versions["faiss"] = faiss_version()
+    return store.Manifest(**{**expected.__dict__, "index_kind": index_kind(index), "versions": versions,
+                             "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})

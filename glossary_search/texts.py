@@ -1,0 +1,51 @@
+"""What text stands for an entry in the vector index (chosen by measurement: see README, 'Evaluation')."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .types import Entry
+
+SCHEMES = ("definition", "label_definition", "multi")
+DEFAULT_SCHEME = "multi"
+
+
+def names_text(entry: Entry) -> str:
+    parts = [entry.label, *entry.aliases]
+    if entry.question:
+        parts.append(entry.question)
+    return "; ".join(parts)
+
+
+def entry_rows(entry: Entry, scheme: str = DEFAULT_SCHEME) -> list[str]:
+    """Texts to embed for one entry; the first is its primary vector (used for duplicates and the map)."""
+    if scheme == "definition":
+        return [entry.definition]
+    full = f"{names_text(entry)}: {entry.definition}"
+    if scheme == "label_definition":
+        return [full]
+    if scheme == "multi":
+        rows = [full, names_text(entry)]
+        paragraphs = [p for p in entry.definition.split("\n\n") if p.strip()]
+        if len(paragraphs) > 1:  # long FAQ answers: each paragraph is findable on its own
+            rows += [f"{entry.label}: {p}" for p in paragraphs]
+        return rows
+    raise ValueError(f"Unknown text scheme {scheme!r}; valid schemes: {', '.join(SCHEMES)}.")
+
+
+def corpus_rows(entries: Sequence[Entry], scheme: str = DEFAULT_SCHEME) -> tuple[list[str], np.ndarray]:
+    """All rows to embed, and which entry (by position in `entries`) each row belongs to."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for i, entry in enumerate(entries):
+        rows = entry_rows(entry, scheme)
+        texts += rows
+        owners += [i] * len(rows)
+    return texts, np.asarray(owners, dtype=np.int64)
+
+
+def keyword_text(entry: Entry) -> str:
+    """What BM25 scores: names count twice, so a term named in a question outweighs a passing mention."""
+    names = names_text(entry)
+    return f"{names} {names} {entry.definition}"
