@@ -5,21 +5,30 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import store
+from .concepts import (
+    BANDS,
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    concept_groups,
+    concept_of,
+    duplicate_pairs,
+    related_entries,
+)
 from .corpus import Corpus, load_corpus
-from .errors import IndexFileError, UsageError
+from .errors import IndexFileError, UnknownTermError, UsageError
 from .fusion import ranks, reciprocal_rank_fusion
 from .index import faiss_version, index_kind, make_index, search, vectors_of
 from .keyword import KeywordIndex, stem_words
 from .names import NameMatcher
 from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text
-from .types import Entry, Hit
+from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
@@ -88,6 +97,7 @@ class Searcher:
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
+        self._concepts_lock = threading.Lock()
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
@@ -185,6 +195,65 @@ class Searcher:
         strength = _strength(dense, name.score if name else 0.0)
         return Hit(entry=entry, score=round(float(score), 4), matched=matched, matched_text=matched_text,
                    dense=round(dense, 4), strength=strength)
+
+    # ---- concepts: near duplicates and related terms -------------------------------------------------
+    def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
+        if thresholds is None or thresholds == DEFAULT_THRESHOLDS:
+            return self._default_concepts()[0]
+        return duplicate_pairs(self.entries, self.entry_vectors, thresholds)
+
+    def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
+                   glossaries: Sequence[str] | None = None) -> list[ConceptGroup]:
+        """Concept groups (identical/same) and related pairs; `threshold` is the 'same concept' cosine."""
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}.")
+        unknown = [b for b in bands or () if b not in BANDS]
+        if unknown:
+            raise UsageError(f"Unknown band {unknown[0]!r}; valid bands: {', '.join(BANDS)}.")
+        if threshold is None:
+            groups = self._default_concepts()[1]
+        else:
+            t = replace(DEFAULT_THRESHOLDS, same=threshold, related=min(DEFAULT_THRESHOLDS.related, threshold))
+            groups = concept_groups(self.entries, duplicate_pairs(self.entries, self.entry_vectors, t))
+        if bands:
+            groups = [g for g in groups if g.band in bands]
+        if glossaries:
+            self._glossary_mask(glossaries)  # validates the ids
+            groups = [g for g in groups if any(e.glossary in glossaries for e in g.entries)]
+        return groups
+
+    def concept_of(self, entry: Entry) -> ConceptGroup | None:
+        return concept_of(self._default_concepts()[1]).get(entry.id)
+
+    def related(self, term: str, top_k: int = 10) -> list[Related]:
+        """The nearest other concepts to a term (name, acronym, alias or entry id)."""
+        top_k = check_top_k(top_k)
+        target = self.find_entry(term)
+        return related_entries(self.position(target), self.entries, self.entry_vectors,
+                               self._default_concepts()[1], top_k)
+
+    def find_entry(self, term: str) -> Entry:
+        """An entry by id or by name; an unknown name raises UnknownTermError with the closest names."""
+        term = (term or "").strip()
+        if not term:
+            raise UsageError("The term is empty: name a term, e.g. 'Average Handle Time'.")
+        if term in self._by_id:
+            return self.entry(term)
+        found = [e for e in self.corpus.find_by_name(term) if not e.see] or self.corpus.find_by_name(term)
+        if found:
+            return found[0]
+        from rapidfuzz import process
+
+        labels = sorted({e.label for e in self.entries})
+        suggestions = [m[0] for m in process.extract(term, labels, limit=3, score_cutoff=50)]
+        raise UnknownTermError(term, suggestions)
+
+    def _default_concepts(self):
+        with self._concepts_lock:
+            if self._concepts is None:
+                pairs = duplicate_pairs(self.entries, self.entry_vectors)
+                self._concepts = (pairs, concept_groups(self.entries, pairs))
+            return self._concepts
 
     # ---- lookups used by the CLI and the app -----------------------------------------------------
     def entry(self, entry_id: str) -> Entry:

@@ -1,0 +1,151 @@
+"""Search quality (hit@k, MRR@10) and duplicate detection (precision/recall) on the labeled sets in eval/."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from itertools import product
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import yaml
+
+from .concepts import DEFAULT_THRESHOLDS, Thresholds, band_of, word_overlap
+from .errors import CorpusError
+
+SPLITS = ("tune", "heldout")
+MODES = {
+    "keyword": {"keyword": 1.0},
+    "dense": {"dense": 1.0},
+    "fused": None,  # the searcher's own weights
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    split: str
+    kind: str
+    answers: frozenset[tuple[str, str]]  # (glossary id, term)
+
+
+@dataclass(frozen=True)
+class LabeledPair:
+    a: str
+    b: str
+    label: str  # same / related / different
+    split: str
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return [
+        Question(q["q"], q["split"], q.get("kind", ""), frozenset((a["glossary"], a["term"]) for a in q["answers"]))
+        for q in data["questions"]
+    ]
+
+
+def load_pairs(path: str | Path) -> list[LabeledPair]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return [LabeledPair(p["a"]["id"], p["b"]["id"], p["label"], p["split"]) for p in data["pairs"]]
+
+
+def check_answers(searcher, questions: Iterable[Question]) -> None:
+    """Every labeled answer must exist, or the figures would be silently wrong."""
+    known = {(e.glossary, e.term) for e in searcher.entries}
+    for q in questions:
+        missing = sorted(q.answers - known)
+        if missing:
+            raise CorpusError(f"eval question {q.text!r}: answer {missing[0]} is not in the corpus")
+
+
+def ranking(searcher, question: str, weights: dict | None, depth: int = 10) -> list[tuple[str, str]]:
+    fused, _ = searcher.fused_scores(question, weights)
+    order = np.argsort(-fused, kind="stable")[:depth]
+    return [(searcher.entries[i].glossary, searcher.entries[i].term) for i in order]
+
+
+def rank_metrics(rankings: Sequence[list], relevant: Sequence[frozenset]) -> dict[str, float]:
+    """hit@1/3/5 and MRR@10 over questions (a hit is any labeled answer)."""
+    first = []
+    for ranked, rel in zip(rankings, relevant):
+        pos = next((n for n, r in enumerate(ranked[:10], start=1) if r in rel), None)
+        first.append(pos)
+    n = max(len(first), 1)
+    return {
+        "n": len(first),
+        "hit@1": sum(p == 1 for p in first if p) / n,
+        "hit@3": sum(p <= 3 for p in first if p) / n,
+        "hit@5": sum(p <= 5 for p in first if p) / n,
+        "mrr@10": sum(1 / p for p in first if p) / n,
+    }
+
+
+def evaluate_search(searcher, questions: Sequence[Question], weights: dict | None = None) -> dict:
+    """{split: metrics} for one weighting (None = the searcher's own)."""
+    out = {}
+    for split in SPLITS:
+        qs = [q for q in questions if q.split == split]
+        out[split] = rank_metrics([ranking(searcher, q.text, weights) for q in qs], [q.answers for q in qs])
+    return out
+
+
+def misses(searcher, questions: Sequence[Question], split: str = "tune") -> list[tuple[str, list]]:
+    """Questions whose first answer is not at rank 1, with what came first (for error analysis)."""
+    out = []
+    for q in questions:
+        if q.split == split:
+            ranked = ranking(searcher, q.text, None, depth=3)
+            if ranked[0] not in q.answers:
+                out.append((q.text, ranked))
+    return out
+
+
+def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[dict, dict]]:
+    """Fusion weights tried on the tune split only, best (MRR, then hit@1) first."""
+    tune = [q for q in questions if q.split == "tune"]
+    results = []
+    for kw, names in product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)):
+        w = {"dense": 1.0, "keyword": kw, "names": names}
+        m = rank_metrics([ranking(searcher, q.text, w) for q in tune], [q.answers for q in tune])
+        results.append((w, m))
+    return sorted(results, key=lambda r: (-r[1]["mrr@10"], -r[1]["hit@1"]))
+
+
+def pair_predictions(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[str | None]:
+    out = []
+    for p in pairs:
+        a, b = searcher.entry(p.a), searcher.entry(p.b)
+        va, vb = searcher.entry_vectors[searcher.position(a)], searcher.entry_vectors[searcher.position(b)]
+        out.append(band_of(a, b, float(va @ vb), word_overlap(a.definition, b.definition), t))
+    return out
+
+
+def same_concept_metrics(pairs: Sequence[LabeledPair], predicted: Sequence[str | None]) -> dict[str, float]:
+    """Precision and recall of 'same concept' (bands identical + same) against the labels."""
+    said = [p in ("identical", "same") for p in predicted]
+    truth = [p.label == "same" for p in pairs]
+    tp = sum(s and t for s, t in zip(said, truth))
+    fp = sum(s and not t for s, t in zip(said, truth))
+    fn = sum(t and not s for s, t in zip(said, truth))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return {"n": len(pairs), "precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+
+
+def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> dict:
+    out = {}
+    for split in SPLITS:
+        ps = [p for p in pairs if p.split == split]
+        out[split] = same_concept_metrics(ps, pair_predictions(searcher, ps, t))
+    return out
+
+
+def sweep_thresholds(searcher, pairs: Sequence[LabeledPair]) -> list[tuple[Thresholds, dict]]:
+    """'Same concept' thresholds tried on the tune split only, best F1 (precision first on ties)."""
+    tune = [p for p in pairs if p.split == "tune"]
+    results = []
+    for same, alike in product(np.arange(0.70, 1.30, 0.01), np.arange(0.50, 1.01, 0.05)):
+        t = replace(DEFAULT_THRESHOLDS, same=round(float(same), 2), same_if_named_alike=round(float(alike), 2))
+        results.append((t, same_concept_metrics(tune, pair_predictions(searcher, tune, t))))
+    return sorted(results, key=lambda r: (-r[1]["f1"], -r[1]["precision"], -r[0].same))

@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""Print search quality (hit@k, MRR@10) and duplicate detection (precision/recall) on eval/.
+
+Usage: python scripts/evaluate.py [--sweep] [--misses]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glossary_search import evaluation as ev  # noqa: E402
+from glossary_search.search import Searcher  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true", help="Also sweep fusion weights and thresholds (tune split).")
+    parser.add_argument("--misses", action="store_true", help="List tune-split questions not answered at rank 1.")
+    parser.add_argument("--scheme", default=None, help="Entry text scheme to evaluate (default: the product's).")
+    parser.add_argument("--index", default=None, help="Index folder (default: index/; use another for --scheme).")
+    args = parser.parse_args()
+
+    kwargs = {"scheme": args.scheme} if args.scheme else {}
+    searcher = Searcher.open(index_dir=args.index, notify=lambda m: print(m, file=sys.stderr), **kwargs)
+    questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
+    ev.check_answers(searcher, questions)
+    counts = {s: sum(q.split == s for q in questions) for s in ev.SPLITS}
+    print(f"## Search quality ({counts['tune']} tune / {counts['heldout']} held-out questions)\n")
+    print("| ranking | split | hit@1 | hit@3 | hit@5 | MRR@10 |")
+    print("|---|---|---|---|---|---|")
+    for mode, weights in ev.MODES.items():
+        for split, m in ev.evaluate_search(searcher, questions, weights).items():
+            print(f"| {mode} | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
+    pairs = ev.load_pairs(ROOT / "eval" / "duplicates.yaml")
+    print(f"\n## Near duplicates: 'same concept' at the default thresholds ({len(pairs)} labeled pairs)\n")
+    print("| split | pairs | precision | recall | F1 |")
+    print("|---|---|---|---|---|")
+    for split, m in ev.evaluate_duplicates(searcher, pairs).items():
+        print(f"| {split} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |")
+
+    if args.misses:
+        print("\n## Tune-split misses at rank 1\n")
+        for text, ranked in ev.misses(searcher, questions):
+            print(f"- {text!r} -> {ranked}")
+    if args.sweep:
+        print("\n## Fusion weight sweep (tune split, best 8)\n")
+        for w, m in ev.sweep_weights(searcher, questions)[:8]:
+            print(f"- {w}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}")
+        print("\n## Threshold sweep (tune split, best 8)\n")
+        for t, m in ev.sweep_thresholds(searcher, pairs)[:8]:
+            print(f"- same {t.same:.2f}, named-alike {t.same_if_named_alike:.2f}: "
+                  f"P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
