@@ -85,6 +85,7 @@ def cli():
       glossary-search ask --json AHT "what is NPS"
       glossary-search related "Net Promoter Score"
       glossary-search duplicates --band identical
+      glossary-search check
     """
 
 
@@ -157,6 +158,83 @@ def _print_hit(rank: int, hit) -> None:
                f"{STRENGTH_MARK[hit.strength]} {hit.strength} · {why}")
     text = textwrap.shorten(e.definition.replace("\n", " "), 600, placeholder=" …")
     click.echo(textwrap.fill(text, width=width, initial_indent="     ", subsequent_indent="     "))
+
+
+@cli.command()
+@common_options
+@click.argument("term")
+@click.option("-k", "--top-k", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many related concepts to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per related concept.")
+def related(corpus_dir, index_dir, model, term, top_k, as_json):
+    """List the concepts nearest to TERM (its own near-duplicates excluded).
+
+    \b
+    Examples:
+      glossary-search related "Average Handle Time"
+      glossary-search related NPS --json
+    """
+    searcher = open_searcher(corpus_dir, index_dir, model)
+    target = searcher.find_entry(term)
+    results = searcher.related(target.id, top_k=top_k)
+    if not as_json:
+        click.secho(f"Related to {target.label} [{target.glossary}]:", bold=True)
+    for r in results:
+        e = r.entry
+        if as_json:
+            click.echo(json.dumps({"term": e.term, "acronym": e.acronym, "glossary": e.glossary,
+                                   "score": r.score, "definition": e.definition, "id": e.id}, ensure_ascii=False))
+        else:
+            click.echo(f"  {r.score:.2f}  {e.label}  [{e.glossary}]")
+
+
+@cli.command()
+@common_options
+@click.option("--threshold", type=click.FloatRange(0.0, 2.0, min_open=True), default=None,
+              help="Evidence (cosine + word overlap) needed for 'same concept' (default: calibrated, 0.99).")
+@click.option("--band", "bands", type=click.Choice(["identical", "same", "related"]), multiple=True,
+              help="Only these bands (repeatable; default: identical and same).")
+@click.option("-g", "--glossary", "glossaries", multiple=True, help="Only groups touching this glossary id.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per concept group.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as CSV to this file.")
+@click.option("--markdown", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as Markdown to this file.")
+def duplicates(corpus_dir, index_dir, model, threshold, bands, glossaries, as_json, csv_path, md_path):
+    """Find terms defined twice: identical wording, same concept, or closely related.
+
+    \b
+    Examples:
+      glossary-search duplicates
+      glossary-search duplicates --band identical --json
+      glossary-search duplicates --csv dupes.csv --markdown dupes.md
+    """
+    from .report import group_json, to_csv, to_markdown
+
+    searcher = open_searcher(corpus_dir, index_dir, model)
+    groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
+                                 glossaries=list(glossaries) or None)
+    for path, text in ((csv_path, to_csv), (md_path, to_markdown)):
+        if path:
+            _write_report(path, text(groups))
+    for g in groups:
+        if as_json:
+            click.echo(json.dumps(group_json(g), ensure_ascii=False))
+            continue
+        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}", bold=True)
+        for e in g.entries:
+            text = textwrap.shorten(" ".join(e.definition.split()), 90, placeholder=" …")
+            click.echo(f"            {e.label} [{e.glossary}]: {text}")
+    if not as_json:
+        click.echo(f"{len(groups)} group(s).", err=True)
+
+
+def _write_report(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {path}: {exc.strerror}") from exc
+    click.echo(f"Wrote {path}", err=True)
 
 
 @cli.command()

@@ -11,6 +11,7 @@ import yaml
 
 from .concepts import DEFAULT_THRESHOLDS, Thresholds, band_of, word_overlap
 from .errors import CorpusError
+from .search import fuse
 
 SPLITS = ("tune", "heldout")
 MODES = {
@@ -58,8 +59,10 @@ def check_answers(searcher, questions: Iterable[Question]) -> None:
             raise CorpusError(f"eval question {q.text!r}: answer {missing[0]} is not in the corpus")
 
 
-def ranking(searcher, question: str, weights: dict | None, depth: int = 10) -> list[tuple[str, str]]:
-    fused, _ = searcher.fused_scores(question, weights)
+def ranking(searcher, question: str, weights: dict | None, depth: int = 10, fusion: str | None = None,
+            signals: dict | None = None) -> list[tuple[str, str]]:
+    signals = signals or searcher.signals(question)
+    fused = fuse(signals, weights or searcher.weights, fusion or searcher.fusion)
     order = np.argsort(-fused, kind="stable")[:depth]
     return [(searcher.entries[i].glossary, searcher.entries[i].term) for i in order]
 
@@ -100,15 +103,17 @@ def misses(searcher, questions: Sequence[Question], split: str = "tune") -> list
     return out
 
 
-def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[dict, dict]]:
-    """Fusion weights tried on the tune split only, best (MRR, then hit@1) first."""
+def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[str, dict, dict]]:
+    """Fusion method and weights tried on the tune split only, best (MRR, then hit@1) first."""
     tune = [q for q in questions if q.split == "tune"]
+    signals = [searcher.signals(q.text) for q in tune]
     results = []
-    for kw, names in product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)):
+    for fusion, kw, names in product(("score", "rrf"), (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),
+                                     (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)):
         w = {"dense": 1.0, "keyword": kw, "names": names}
-        m = rank_metrics([ranking(searcher, q.text, w) for q in tune], [q.answers for q in tune])
-        results.append((w, m))
-    return sorted(results, key=lambda r: (-r[1]["mrr@10"], -r[1]["hit@1"]))
+        ranked = [ranking(searcher, q.text, w, fusion=fusion, signals=s) for q, s in zip(tune, signals)]
+        results.append((fusion, w, rank_metrics(ranked, [q.answers for q in tune])))
+    return sorted(results, key=lambda r: (-r[2]["mrr@10"], -r[2]["hit@1"]))
 
 
 def pair_predictions(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[str | None]:

@@ -24,3 +24,22 @@ def reciprocal_rank_fusion(rankings: dict[str, np.ndarray], weights: dict[str, f
         total[listed] += w / (k + r[listed])
     best = sum(weights.get(name, 0.0) for name in rankings) / (k + 1)
     return total / best if best else total
+
+
+def weighted_scores(signals: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Sum of weighted signals, each scaled to 0..1 first (keyword by its best score for the query).
+
+    Unlike RRF this keeps magnitudes: an exact acronym match outweighs a loose paraphrase.
+    """
+    total = np.zeros(len(next(iter(signals.values()))), dtype=np.float64)
+    for name, values in signals.items():
+        w = weights.get(name, 0.0)
+        if not w:
+            continue
+        v = np.asarray(values, dtype=np.float64)
+        if name == "keyword":
+            top = v.max(initial=0.0)
+            v = v / top if top > 0 else v
+        total += w * np.clip(v, 0.0, None)
+    best = sum(weights.get(name, 0.0) for name in signals)
+    return total / best if best else total

@@ -23,7 +23,7 @@ from .concepts import (
 )
 from .corpus import Corpus, load_corpus
 from .errors import IndexFileError, UnknownTermError, UsageError
-from .fusion import ranks, reciprocal_rank_fusion
+from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import faiss_version, index_kind, make_index, search, vectors_of
 from .keyword import KeywordIndex, stem_words
 from .names import NameMatcher
@@ -37,7 +37,8 @@ MAX_QUESTION_CHARS = 1000  # about the model's 256-token window; more would be c
 NAME_FLOOR = 0.55
 
 # Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
-DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.5, "names": 1.5}
+DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
+DEFAULT_FUSION = "score"
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Searcher:
         self.index = stored_index
         self.row_entry = row_entry
         self.weights = dict(weights or DEFAULT_WEIGHTS)
+        self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
         self.names = NameMatcher(self.entries)
@@ -124,29 +126,28 @@ class Searcher:
         text, notices = clean_question(question)
         top_k = check_top_k(top_k)
         allowed = self._glossary_mask(glossaries)
-        fused, signals = self.fused_scores(text)
+        signals = self.signals(text)
+        fused = fuse(signals, self.weights, self.fusion)
         fused = np.where(allowed, fused, -1.0)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
         hits = [self._hit(i, fused[i], signals, text) for i in order]
         return Answer(text, hits, notices)
 
-    def fused_scores(self, text: str, weights: dict[str, float] | None = None) -> tuple[np.ndarray, dict]:
-        """Per-entry fused score and the raw signals (dense, keyword, names) behind it."""
-        weights = weights or self.weights
+    def signals(self, text: str) -> dict:
+        """Raw per-entry signals: dense cosine, BM25, and name matches (with an array of their scores)."""
         expanded = self.names.expand_acronyms(text)
-        dense = self.dense_scores(expanded)
-        keyword = self.keyword.scores(expanded)
         matches = self.names.match(text)
         name_scores = np.zeros(len(self.entries))
         for i, m in matches.items():
             name_scores[i] = m.score
-        rankings = {
-            "dense": ranks(dense, floor=-1.0),
-            "keyword": ranks(keyword, floor=0.0),
-            "names": ranks(name_scores, floor=NAME_FLOOR),
-        }
-        fused = reciprocal_rank_fusion(rankings, weights)
-        return fused, {"dense": dense, "keyword": keyword, "names": matches}
+        return {"dense": self.dense_scores(expanded), "keyword": self.keyword.scores(expanded),
+                "names": name_scores, "matches": matches}
+
+    def fused_scores(self, text: str, weights: dict[str, float] | None = None,
+                     fusion: str | None = None) -> tuple[np.ndarray, dict]:
+        """Per-entry fused score and the raw signals behind it."""
+        signals = self.signals(text)
+        return fuse(signals, weights or self.weights, fusion or self.fusion), signals
 
     def dense_scores(self, text: str) -> np.ndarray:
         """Cosine of the question with each entry: the best of the entry's rows."""
@@ -185,7 +186,7 @@ class Searcher:
     def _hit(self, i: int, score: float, signals: dict, text: str) -> Hit:
         entry = self.entries[i]
         dense = float(signals["dense"][i])
-        name = signals["names"].get(i)
+        name = signals["matches"].get(i)
         if name is not None and name.score >= NAME_FLOOR:
             matched, matched_text = name.kind, name.name
         else:
@@ -263,6 +264,18 @@ class Searcher:
         return self._by_id[entry.id]
 
 
+def fuse(signals: dict, weights: dict[str, float], fusion: str = "score", rrf_k: int = RRF_K) -> np.ndarray:
+    """Combine the signals into one score per entry, by weighted scores or reciprocal rank fusion."""
+    if fusion == "score":
+        return weighted_scores({k: signals[k] for k in ("dense", "keyword", "names")}, weights)
+    rankings = {
+        "dense": ranks(signals["dense"], floor=-1.0),
+        "keyword": ranks(signals["keyword"], floor=0.0),
+        "names": ranks(signals["names"], floor=NAME_FLOOR),
+    }
+    return reciprocal_rank_fusion(rankings, weights, k=rrf_k)
+
+
 def _strength(dense: float, name: float) -> str:
     """A label people read at a glance; thresholds set from the evaluation set's score spread."""
     if name >= 0.85 or dense >= 0.6:
@@ -287,6 +300,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
     expected = store.Manifest(
         model_id=embedder.model_id, dim=int(embedder.dim), entry_count=len(corpus.entries),
         row_count=len(texts), corpus_hash=corpus.content_hash(), text_scheme=scheme,
+        texts_hash=store.EmbeddingCache.key("\x1e".join(texts)),
     )
     if not rebuild:
         try:

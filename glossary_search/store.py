@@ -37,6 +37,7 @@ class Manifest:
     row_count: int
     corpus_hash: str
     text_scheme: str
+    texts_hash: str = ""  # hash of the exact texts embedded: a change in how entries are represented is stale too
     index_kind: str = "flat"
     format_version: int = FORMAT_VERSION
     versions: dict = field(default_factory=dict)
@@ -44,10 +45,10 @@ class Manifest:
 
     def mismatch(self, expected: "Manifest") -> str | None:
         """Why this index cannot serve `expected`, in a few words; None when it can."""
-        for name in ("format_version", "model_id", "dim", "text_scheme", "corpus_hash", "entry_count"):
+        for name in ("format_version", "model_id", "dim", "text_scheme", "corpus_hash", "entry_count", "texts_hash"):
             have, want = getattr(self, name), getattr(expected, name)
             if have != want:
-                short = lambda v: v[:12] if name == "corpus_hash" else v  # noqa: E731
+                short = lambda v: v[:12] if name.endswith("_hash") else v  # noqa: E731
                 return f"{name} is {short(have)!r}, expected {short(want)!r}"
         return None
 

@@ -51,8 +51,8 @@ def main() -> None:
             print(f"- {text!r} -> {ranked}")
     if args.sweep:
         print("\n## Fusion weight sweep (tune split, best 8)\n")
-        for w, m in ev.sweep_weights(searcher, questions)[:8]:
-            print(f"- {w}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}")
+        for fusion, w, m in ev.sweep_weights(searcher, questions)[:8]:
+            print(f"- {fusion} {w}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}")
         print("\n## Threshold sweep (tune split, best 8)\n")
         for t, m in ev.sweep_thresholds(searcher, pairs)[:8]:
             print(f"- same {t.same:.2f}, named-alike {t.same_if_named_alike:.2f}: "

@@ -1,0 +1,43 @@
+"""Duplicates report as JSON-ready dicts, CSV and Markdown: what a glossary owner cleans up from."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Sequence
+
+from .types import ConceptGroup
+
+
+def group_json(group: ConceptGroup) -> dict:
+    """The stable `duplicates --json` line: score, band, canonical, entries."""
+    return {
+        "score": group.score,
+        "band": group.band,
+        "canonical": group.canonical,
+        "entries": [{"term": e.term, "definition": e.definition, "glossary": e.glossary, "id": e.id}
+                    for e in group.entries],
+    }
+
+
+def to_csv(groups: Sequence[ConceptGroup]) -> str:
+    """One row per entry, grouped: spreadsheet-friendly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["group", "band", "score", "canonical", "glossary", "term", "acronym", "definition", "id"])
+    for n, g in enumerate(groups, start=1):
+        for e in g.entries:
+            writer.writerow([n, g.band, f"{g.score:.3f}", g.canonical, e.glossary, e.term, e.acronym or "",
+                             e.definition, e.id])
+    return out.getvalue()
+
+
+def to_markdown(groups: Sequence[ConceptGroup]) -> str:
+    lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
+    for n, g in enumerate(groups, start=1):
+        lines += [f"## {n}. {g.canonical} — {g.band} (similarity {g.score:.2f})", "",
+                  "| glossary | term | definition |", "|---|---|---|"]
+        for e in g.entries:
+            definition = " ".join(e.definition.split()).replace("|", "\\|")
+            lines.append(f"| {e.glossary} | {e.label.replace('|', '/')} | {definition} |")
+        lines.append("")
+    return "\n".join(lines)
