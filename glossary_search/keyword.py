@@ -1,6 +1,8 @@
 """Keyword scoring with bm25s (stemmed, English stop words), one score per entry."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Sequence
 
 import bm25s
@@ -37,3 +39,16 @@ class KeywordIndex:
 def stem_words(text: str) -> list[str]:
     """Stemmed content words of a text, as BM25 sees them (used to say which words matched)."""
     return bm25s.tokenize([text], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """One word as BM25 sees it (lower-cased, stemmed)."""
+    word = word.lower()
+    return _STEMMER.stemWord(word) if _STEMMER else word
+
+
+def shared_words(question_stems: set[str], text: str) -> list[str]:
+    """Words of `text` whose stems the question shares, in order, once each: why a definition matched."""
+    words = re.findall(r"[A-Za-z][A-Za-z-]+", text)
+    return list(dict.fromkeys(w.lower() for w in words if stem(w) in question_stems))

@@ -25,7 +25,7 @@ from .corpus import Corpus, load_corpus
 from .errors import IndexFileError, UnknownTermError, UsageError
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import faiss_version, index_kind, make_index, search, vectors_of
-from .keyword import KeywordIndex, stem_words
+from .keyword import KeywordIndex, shared_words, stem_words
 from .names import NameMatcher
 from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text
 from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
@@ -130,7 +130,8 @@ class Searcher:
         fused = fuse(signals, self.weights, self.fusion)
         fused = np.where(allowed, fused, -1.0)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
-        hits = [self._hit(i, fused[i], signals, text) for i in order]
+        question_stems = set(stem_words(text))
+        hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
         return Answer(text, hits, notices)
 
     def signals(self, text: str) -> dict:
@@ -183,16 +184,14 @@ class Searcher:
             raise UsageError(f"Unknown glossary {unknown[0]!r}; valid glossaries: {', '.join(sorted(known))}.")
         return np.array([e.glossary in set(glossaries) for e in self.entries])
 
-    def _hit(self, i: int, score: float, signals: dict, text: str) -> Hit:
+    def _hit(self, i: int, score: float, signals: dict, question_stems: set[str]) -> Hit:
         entry = self.entries[i]
         dense = float(signals["dense"][i])
         name = signals["matches"].get(i)
         if name is not None and name.score >= NAME_FLOOR:
             matched, matched_text = name.kind, name.name
         else:
-            words = set(stem_words(text))
-            shared = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", entry.definition) if stem_words(w) and stem_words(w)[0] in words]
-            matched, matched_text = "definition", ", ".join(dict.fromkeys(w.lower() for w in shared))
+            matched, matched_text = "definition", ", ".join(shared_words(question_stems, entry.definition))
         strength = _strength(dense, name.score if name else 0.0)
         return Hit(entry=entry, score=round(float(score), 4), matched=matched, matched_text=matched_text,
                    dense=round(dense, 4), strength=strength)

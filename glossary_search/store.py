@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -93,7 +94,7 @@ def save(index_dir: Path, manifest: Manifest, index, row_entry: np.ndarray, entr
     """Write a complete build beside the old one, then switch CURRENT to it atomically."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{manifest.corpus_hash[:10]}-{os.getpid()}"
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{manifest.corpus_hash[:10]}-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=builds))
     try:
         write_index(index, tmp / "vectors.faiss")

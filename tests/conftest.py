@@ -51,3 +51,11 @@ class FakeEmbedder:
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_searcher(tmp_path_factory):
+    """The product as users get it: the real model over the real corpus, indexed in a scratch folder."""
+    from glossary_search.search import Searcher
+
+    return Searcher.open(CORPUS, tmp_path_factory.mktemp("index"))

@@ -1,0 +1,108 @@
+"""Pure maths on hand-built inputs with known answers: fusion, bands, grouping, related concepts."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glossary_search.concepts import (
+    Thresholds,
+    band_of,
+    canonical_name,
+    concept_groups,
+    duplicate_pairs,
+    named_alike,
+    related_entries,
+    word_overlap,
+)
+from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
+from glossary_search.types import Entry
+
+
+def E(n, term, definition, acronym=None, glossary="g"):
+    return Entry(glossary=glossary, position=n, term=term, definition=definition, acronym=acronym)
+
+
+def unit(*xs):
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_ranks_mark_absent_items_zero():
+    assert ranks(np.array([0.1, 0.9, 0.0, 0.5])).tolist() == [3, 1, 0, 2]
+
+
+def test_rrf_prefers_items_ranked_well_everywhere():
+    rankings = {"a": np.array([1, 2, 3]), "b": np.array([3, 1, 2])}
+    fused = reciprocal_rank_fusion(rankings, {"a": 1.0, "b": 1.0}, k=1)
+    assert fused.argmax() == 1 and fused.max() <= 1.0
+
+
+def test_weighted_scores_keep_magnitudes_and_normalise_keyword():
+    signals = {"dense": np.array([0.5, 0.6]), "keyword": np.array([10.0, 0.0]), "names": np.array([0.0, 0.0])}
+    only_dense = weighted_scores(signals, {"dense": 1.0})
+    assert only_dense.tolist() == pytest.approx([0.5, 0.6])
+    with_kw = weighted_scores(signals, {"dense": 1.0, "keyword": 1.0})
+    assert with_kw.argmax() == 0  # the keyword hit (scaled to 1.0) outweighs 0.1 of cosine
+
+
+def test_word_overlap_separates_copies_from_paraphrases():
+    assert word_overlap("Customers wait in the queue.", "customers waiting in queues") == 1.0
+    assert word_overlap("Customers wait in the queue.", "Time before an agent answers.") == 0.0
+
+
+def test_named_alike_needs_more_than_a_shared_acronym():
+    csr1 = E(1, "Customer Service Representative", "x", "CSR")
+    csr2 = E(2, "Corporate Social Responsibility", "y", "CSR")
+    csat = E(3, "Customer Satisfaction", "z", "CSAT")
+    csat2 = E(4, "Customer Satisfaction Score", "w", "CSAT")
+    assert not named_alike(csr1, csr2)
+    assert named_alike(csat, csat2)
+    assert named_alike(E(5, "Channels", "a"), E(6, "channel", "b"))
+
+
+def test_bands():
+    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.6)
+    a, b = E(1, "A", "Same text here."), E(2, "B", "Same  text here.")
+    assert band_of(a, b, 0.5, 1.0, t) == "identical"  # identical wording whatever the vectors say
+    c, d = E(3, "C", "one two"), E(4, "D", "three four")
+    assert band_of(c, d, 0.95, 0.1, t) == "same"
+    assert band_of(c, d, 0.7, 0.0, t) == "related"
+    assert band_of(c, d, 0.3, 0.0, t) is None
+    assert band_of(E(5, "Queue", "x"), E(6, "Queue", "y"), 0.75, 0.1, t) == "same"  # named alike: lower bar
+
+
+def test_duplicate_pairs_and_complete_linkage_groups():
+    entries = [
+        E(1, "Wait Time", "time customers wait before an agent"),
+        E(2, "Queue Time", "time customers wait before an agent answers"),
+        E(3, "Utilization", "busy share of staffed hours"),
+        E(4, "Chatbot", "a program that chats"),
+    ]
+    vectors = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(1, 0.9, 0), unit(0, 0, 1)])
+    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.6)
+    pairs = duplicate_pairs(entries, vectors, t)
+    bands = {(p.a.term, p.b.term): p.band for p in pairs}
+    assert bands[("Wait Time", "Queue Time")] in ("same", "identical")
+    groups = concept_groups(entries, pairs)
+    concepts = [sorted(e.term for e in g.entries) for g in groups if g.band != "related"]
+    assert concepts == [["Queue Time", "Wait Time"]]  # Utilization is not chained in
+    assert all("Chatbot" not in {e.term for e in g.entries} for g in groups)
+
+
+def test_canonical_name_is_the_most_common_term_with_acronym():
+    es = [E(1, "Net Promoter Score", "x", "NPS"), E(2, "Net Promoter Score", "y", "NPS"), E(3, "NPS metric", "z")]
+    assert canonical_name(es) == "Net Promoter Score (NPS)"
+
+
+def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
+    names = ["NPS", "NPS copy", "CSAT", "CSAT copy", "Chatbot"]
+    texts = ["promoters recommend", "likelihood referral", "satisfied buyers", "happy clients", "software robot"]
+    entries = [E(i, t, d) for i, (t, d) in enumerate(zip(names, texts), start=1)]
+    vectors = np.stack([unit(1, 0, 0), unit(1, 0.01, 0), unit(1, 0.5, 0), unit(1, 0.52, 0), unit(0, 0, 1)])
+    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.5)
+    groups = concept_groups(entries, duplicate_pairs(entries, vectors, t))
+    related = related_entries(0, entries, vectors, groups, top_k=3)
+    terms = [r.entry.term for r in related]
+    assert "NPS copy" not in terms
+    assert terms[0] in ("CSAT", "CSAT copy") and not {"CSAT", "CSAT copy"} <= set(terms)
+    assert terms[-1] == "Chatbot"

@@ -1,0 +1,142 @@
+"""The real model over the real corpus: the answers users rely on, and quality floors from eval/."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from glossary_search import evaluation as ev
+from glossary_search.errors import UnknownTermError, UsageError
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+WAIT_TERMS = {"Wait Time", "Queue Time", "Average Speed of Answer"}
+
+
+def test_wait_time_question_puts_a_wait_time_term_first(real_searcher):
+    hits = real_searcher.ask("how do I measure wait time")
+    assert hits[0].entry.term in WAIT_TERMS
+    assert hits[0].strength in ("strong", "good")
+
+
+@pytest.mark.parametrize("question, term, matched", [
+    ("what is NPS", "Net Promoter Score", "acronym"),
+    ("AHT", "Average Handle Time", "acronym"),
+    ("avrage handel time", "Average Handle Time", "term"),
+    ("what does CSAT stand for", "Customer Satisfaction Score", "acronym"),
+    ("What is TA in call center?", "Technical Assistance", "acronym"),
+])
+def test_names_acronyms_and_typos_land_on_the_entry(real_searcher, question, term, matched):
+    hit = real_searcher.ask(question, top_k=3)[0]
+    assert hit.entry.term.startswith(term.split(" Score")[0]) and hit.matched == matched
+
+
+def test_hits_carry_term_definition_glossary_score_and_reason(real_searcher):
+    hits = real_searcher.ask("how long do customers wait in the queue", top_k=5)
+    assert len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        assert h.entry.definition and h.entry.glossary and 0.0 <= h.score <= 1.0
+        assert h.matched in ("term", "acronym", "alias", "definition")
+
+
+def test_glossary_filter_narrows_results(real_searcher):
+    hits = real_searcher.ask("net promoter score", top_k=10, glossaries=["office-gurus-bpo"])
+    assert {h.entry.glossary for h in hits} == {"office-gurus-bpo"}
+    with pytest.raises(UsageError, match="Unknown glossary 'nope'; valid glossaries: contact-center-consulting"):
+        real_searcher.ask("nps", glossaries=["nope"])
+
+
+def test_unrelated_question_says_no_close_match_but_still_shows_nearest(real_searcher):
+    answer = real_searcher.answer("banana bread recipe with walnuts")
+    assert not answer.close_match and len(answer.hits) == 5
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01\t\n"])
+def test_empty_questions_are_refused(real_searcher, bad):
+    with pytest.raises(UsageError, match="question is empty"):
+        real_searcher.ask(bad)
+
+
+@pytest.mark.parametrize("top_k", [0, -1, "5", 2.5, True])
+def test_bad_top_k_is_refused(real_searcher, top_k):
+    with pytest.raises(UsageError, match="top_k must be a whole number"):
+        real_searcher.ask("nps", top_k=top_k)
+
+
+def test_top_k_larger_than_corpus_returns_every_entry(real_searcher):
+    assert len(real_searcher.ask("nps", top_k=10_000)) == len(real_searcher.entries)
+
+
+def test_huge_question_is_truncated_with_a_notice(real_searcher):
+    answer = real_searcher.answer("average handle time " * 1000)
+    assert any("only the first 1,000 were used" in n for n in answer.notices)
+    assert answer.hits[0].entry.term == "Average Handle Time"
+
+
+@pytest.mark.parametrize("question", [
+    "wait\x00time\x07 ", "⏱️ wait time 😡", "等待时间", "время ожидания", "<script>alert(1)</script> NPS",
+    "[click](http://evil.example) ![x](http://evil.example/x.png)",
+])
+def test_odd_text_is_answered_not_crashed(real_searcher, question):
+    answer = real_searcher.answer(question)
+    assert len(answer.hits) == 5 and "\x00" not in answer.question
+
+
+def test_related_concepts_exclude_own_duplicates(real_searcher):
+    related = real_searcher.related("Net Promoter Score", top_k=5)
+    assert len(related) == 5
+    assert all(r.entry.term != "Net Promoter Score" for r in related)
+    with pytest.raises(UnknownTermError) as err:
+        real_searcher.related("Net Promotor Scor")
+    assert "Net Promoter Score (NPS)" in err.value.suggestions
+
+
+def test_exact_duplicates_in_the_seeds_are_all_in_the_identical_band(real_searcher):
+    groups = real_searcher.duplicates(bands=["identical"])
+    pairs = {frozenset(e.term for e in g.entries) for g in groups}
+    assert {frozenset({"Callback"}), frozenset({"Order Management Support"}),
+            frozenset({"Customer Feedback", "Customer Insights"})} <= pairs
+
+
+def test_same_answers_from_eight_threads(real_searcher):
+    questions = [q.text for q in ev.load_questions(ROOT / "eval" / "questions.yaml")]
+    expected = {q: [h.entry.id for h in real_searcher.ask(q)] for q in questions}
+    errors, mismatches = [], []
+
+    def worker(offset: int) -> None:
+        try:
+            for n in range(250):
+                q = questions[(offset * 31 + n) % len(questions)]
+                if [h.entry.id for h in real_searcher.ask(q)] != expected[q]:
+                    mismatches.append(q)
+        except Exception as exc:  # noqa: BLE001 - any error fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and mismatches == []
+
+
+# Floors just under what scripts/evaluate.py measured (README, "Evaluation"): a regression guard.
+SEARCH_FLOORS = {"hit@1": 0.78, "hit@5": 0.83, "mrr@10": 0.81}
+DUPLICATE_FLOORS = {"tune": (0.90, 0.88), "heldout": (0.85, 0.60)}
+
+
+def test_search_quality_does_not_regress(real_searcher):
+    questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
+    ev.check_answers(real_searcher, questions)
+    metrics = ev.evaluate_search(real_searcher, questions)["heldout"]
+    for name, floor in SEARCH_FLOORS.items():
+        assert metrics[name] >= floor, (name, metrics)
+
+
+def test_duplicate_detection_does_not_regress(real_searcher):
+    pairs = ev.load_pairs(ROOT / "eval" / "duplicates.yaml")
+    for split, m in ev.evaluate_duplicates(real_searcher, pairs).items():
+        precision, recall = DUPLICATE_FLOORS[split]
+        assert m["precision"] >= precision and m["recall"] >= recall, (split, m)
