@@ -416,7 +416,7 @@ class ScaleResult:
 
 def scale(sizes: Sequence[int] = (1_000, 10_000, 100_000, 1_000_000), dim: int = 384, queries: int = 200,
           k: int = 10, seed: int = 0, datasets: Sequence[str] = DATASETS,
-          ef_values: Sequence[int] = (16, 32, 64, 128, 256), threads: int | None = 1,
+          ef_values: Sequence[int] = (16, 32, 64, 128, 256, 512), threads: int | None = 1,
           progress: bool = False) -> ScaleResult:
     """Flat vs HNSW (built by index.make_index, so with the package's M/efConstruction/efSearch) per size.
 

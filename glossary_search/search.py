@@ -19,14 +19,15 @@ from .concepts import (
     concept_groups,
     concept_of,
     duplicate_pairs,
+    project_2d,
     related_entries,
 )
-from .corpus import Corpus, load_corpus
+from .corpus import Corpus, load_corpus, normalize_name
 from .errors import IndexFileError, UnknownTermError, UsageError
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import faiss_version, index_kind, make_index, search, vectors_of
 from .keyword import KeywordIndex, shared_words, stem_words
-from .names import NameMatcher
+from .names import NameMatcher, core_phrases
 from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text
 from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
 
@@ -100,6 +101,7 @@ class Searcher:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
         self._concepts_lock = threading.Lock()
+        self._map = None
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
@@ -204,9 +206,12 @@ class Searcher:
 
     def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
                    glossaries: Sequence[str] | None = None) -> list[ConceptGroup]:
-        """Concept groups (identical/same) and related pairs; `threshold` is the 'same concept' cosine."""
-        if threshold is not None and not 0.0 < threshold <= 1.0:
-            raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}.")
+        """Concept groups (identical/same) and related pairs.
+
+        `threshold` is the evidence for 'same concept': cosine + word overlap, so between 0 and 2.
+        """
+        if threshold is not None and (isinstance(threshold, bool) or not 0.0 < threshold <= 2.0):
+            raise UsageError(f"threshold must be a number above 0 and at most 2, got {threshold!r}.")
         unknown = [b for b in bands or () if b not in BANDS]
         if unknown:
             raise UsageError(f"Unknown band {unknown[0]!r}; valid bands: {', '.join(BANDS)}.")
@@ -254,6 +259,38 @@ class Searcher:
                 pairs = duplicate_pairs(self.entries, self.entry_vectors)
                 self._concepts = (pairs, concept_groups(self.entries, pairs))
             return self._concepts
+
+    def compare(self, question: str) -> list[Hit]:
+        """For 'X vs Y' / 'difference between X and Y': the best entry for each side, else []."""
+        text, _ = clean_question(question)
+        if not re.search(r"\b(?:vs\.?|versus|differen\w*|compared?)\b", text, re.IGNORECASE):
+            return []
+        sides = core_phrases(text)[1:]
+        if len(sides) != 2:
+            return []
+        hits = [self.ask(side, top_k=1)[0] for side in sides]
+        if hits[0].entry.id == hits[1].entry.id or any(h.strength == "weak" for h in hits):
+            return []
+        return hits
+
+    def concept_key(self, entry: Entry) -> str:
+        """Entries of one concept share a key: its duplicate group, else its folded term name."""
+        group = self.concept_of(entry)
+        return group.canonical if group and group.band != "related" else normalize_name(entry.term)
+
+    def same_concept(self, entry: Entry) -> list[Entry]:
+        """Every entry of this entry's concept (itself first), for the term page."""
+        group = self.concept_of(entry)
+        members = list(group.entries) if group else []
+        members += [e for e in self.corpus.find_by_name(entry.term) if e not in members]
+        return [entry] + [e for e in members if e.id != entry.id]
+
+    def map_points(self) -> np.ndarray:
+        """2-D coordinates of every entry (PCA of the entry vectors), computed once."""
+        with self._concepts_lock:
+            if self._map is None:
+                self._map = project_2d(self.entry_vectors)
+            return self._map
 
     # ---- lookups used by the CLI and the app -----------------------------------------------------
     def entry(self, entry_id: str) -> Entry:

@@ -1,0 +1,74 @@
+"""Text helpers for the app: corpus and question text shown as text (escaped Markdown), never as HTML."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .keyword import stem
+from .types import Entry, Hit
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+STRENGTH_WORDS = {
+    "strong": "Strong match",
+    "good": "Good match",
+    "weak": "Weak match",
+}
+
+
+def escape_md(text: str) -> str:
+    """Backslash every Markdown/Streamlit directive character so text cannot become a link, image or tag."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def highlight(text: str, words: Iterable[str], color: str = "orange") -> str:
+    """Escaped Markdown of `text` with every word whose stem is in `words` highlighted."""
+    targets = {stem(w) for w in words if w}
+    out = []
+    for token in re.split(r"([A-Za-z][A-Za-z'-]*)", text):
+        if token and token[0].isalpha() and stem(token) in targets:
+            out.append(f":{color}-background[{escape_md(token)}]")
+        else:
+            out.append(escape_md(token))
+    return "".join(out)
+
+
+def differing_words(text: str, others: Sequence[str]) -> set[str]:
+    """Words of `text` that none of the other definitions use (what a side-by-side view should highlight)."""
+    other_stems = {stem(w) for o in others for w in re.findall(r"[A-Za-z][A-Za-z'-]*", o)}
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text) if stem(w) not in other_stems and len(w) > 3}
+
+
+@dataclass
+class Card:
+    """One result card: a concept and every glossary's hit for it (five NPS copies make one card)."""
+
+    title: str
+    hits: list[Hit]
+
+    @property
+    def best(self) -> Hit:
+        return self.hits[0]
+
+
+def group_hits(hits: Sequence[Hit], concept_key) -> list[Card]:
+    """Merge hits that name the same concept, keeping the order of each concept's best hit."""
+    cards: dict[str, Card] = {}
+    for hit in hits:
+        key = concept_key(hit.entry)
+        if key in cards:
+            cards[key].hits.append(hit)
+        else:
+            cards[key] = Card(title=hit.entry.label, hits=[hit])
+    return list(cards.values())
+
+
+def entry_caption(entry: Entry) -> str:
+    bits = [entry.glossary]
+    if entry.aliases:
+        bits.append("also: " + ", ".join(entry.aliases))
+    if entry.truncated:
+        bits.append("definition cut off in the source")
+    if entry.term_origin == "curated":
+        bits.append("term name curated")
+    return " · ".join(bits)

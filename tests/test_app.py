@@ -1,0 +1,141 @@
+"""The Streamlit app through streamlit.testing: ask, filter, empty input, bookmarkable URLs, every view."""
+from __future__ import annotations
+
+import ast
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+WAIT_TERMS = {"Wait Time", "Queue Time", "Average Speed of Answer"}
+
+
+@pytest.fixture
+def app(real_searcher, monkeypatch, tmp_path_factory):
+    # The app's cached searcher is the session's real one: the model loads once for all app tests.
+    import glossary_search.search as search_module
+
+    monkeypatch.setattr(search_module.Searcher, "open", classmethod(lambda cls, *a, **k: real_searcher))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    yield at
+    at.session_state  # noqa: B018 - keep the object alive until the test ends
+
+
+def card_titles(at) -> list[str]:
+    return [m.value.removeprefix("### ").replace("\\", "") for m in at.markdown if m.value.startswith("### ")]
+
+
+def badges(at) -> set[str]:
+    return {m.value.split("]")[0].split("[")[1].replace("\\", "") for m in at.markdown
+            if m.value.startswith(":violet-badge[")}
+
+
+def ask(at, question: str):
+    at.run()
+    at.text_input[0].input(question)
+    next(b for b in at.button if b.label == "Search").click()
+    return at.run()
+
+
+def test_asking_renders_a_wait_time_term_first(app):
+    ask(app, "how do I measure wait time")
+    assert not app.exception
+    assert card_titles(app)[0] in WAIT_TERMS
+    assert app.query_params["q"] == ["how do I measure wait time"] or app.query_params["q"] == "how do I measure wait time"
+
+
+def test_same_concept_from_several_glossaries_is_one_card(app):
+    ask(app, "what is NPS")
+    titles = card_titles(app)
+    assert titles[0] == "Net Promoter Score (NPS)" and titles.count("Net Promoter Score (NPS)") == 1
+
+
+def test_glossary_filter_narrows_results(app):
+    app.run()
+    app.sidebar.multiselect[0].set_value(["office-gurus-bpo"]).run()
+    ask(app, "customer satisfaction")
+    assert badges(app) == {"office-gurus-bpo"}
+
+
+def test_empty_question_shows_a_hint_not_an_error(app):
+    ask(app, "   ")
+    assert not app.exception and not app.error
+    assert "Type a question" in app.info[0].value
+
+
+def test_query_param_url_restores_the_search(app):
+    app.query_params["q"] = "AHT"
+    app.run()
+    assert app.text_input[0].value == "AHT"
+    assert card_titles(app)[0] == "Average Handle Time (AHT)"
+
+
+def test_unrelated_question_says_no_close_match(app):
+    ask(app, "banana bread with walnuts")
+    assert any("No close match" in w.value for w in app.warning) and card_titles(app)
+
+
+def test_comparison_shows_two_terms_side_by_side(app):
+    ask(app, "CSAT vs NPS")
+    assert any(s.value == "Side by side" for s in app.subheader)
+
+
+def test_markdown_and_html_in_a_question_stay_text(app):
+    ask(app, "[click me](http://evil.example) <script>alert(1)</script>")
+    assert not app.exception
+    rendered = " ".join(m.value for m in app.markdown)
+    assert "](http" not in rendered and "<script>" not in rendered
+
+
+def test_term_page_shows_every_glossary_duplicates_and_related(app):
+    app.query_params["term"] = "customer-service-terms#55"  # Net Promoter Score
+    app.run()
+    assert app.title[0].value == "Net Promoter Score (NPS)"
+    assert badges(app) == {"customer-service-terms", "office-gurus-bpo"}
+    assert {s.value for s in app.subheader} >= {"Near duplicates", "Related concepts"}
+    assert any("Customer Satisfaction" in b.label for b in app.button)
+
+
+def test_term_page_marks_a_see_reference_that_points_nowhere(app):
+    app.query_params["term"] = "contact-center-consulting#8"  # Critical Error -> Compliance Critical Error
+    app.run()
+    assert any("not defined in any glossary" in c.value for c in app.caption)
+
+
+def test_duplicates_view_lists_groups_and_offers_downloads(app):
+    app.query_params["view"] = "duplicates"
+    app.run()
+    assert not app.exception
+    assert any("identical" in m.value for m in app.markdown)
+    threshold = lambda: next(s for s in app.slider if s.label.startswith("Same-concept"))  # noqa: E731
+    threshold().set_value(1.2).run()  # a stricter threshold finds fewer groups
+    strict = [c.value for c in app.caption if "group(s)" in c.value][0]
+    threshold().set_value(0.85).run()
+    loose = [c.value for c in app.caption if "group(s)" in c.value][0]
+    assert int(strict.split()[0]) < int(loose.split()[0])
+
+
+def test_explore_view_shows_related_concepts_and_the_map(app):
+    app.query_params["view"] = "explore"
+    app.run()
+    assert not app.exception
+    assert any(s.value == "Related concepts" for s in app.subheader)
+    assert len([b for b in app.button if "·" in b.label]) == 10
+
+
+def test_no_unsafe_html_anywhere_in_the_app():
+    tree = ast.parse((ROOT / "app.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "unsafe_allow_html":
+            pytest.fail(f"app.py line {node.value.lineno}: unsafe_allow_html is not allowed")
+    assert "st.html(" not in (ROOT / "app.py").read_text()
+
+
+def test_server_config_listens_on_localhost_without_usage_stats():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1" and config["server"]["headless"] is True
+    assert config["browser"]["gatherUsageStats"] is False
