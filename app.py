@@ -226,7 +226,9 @@ def explore_view(searcher: Searcher, glossaries: list[str]) -> None:
             size=alt.condition("datum.focus", alt.value(400), alt.value(60)),
             tooltip=["term", "glossary", "definition"],
         ).add_params(pick)
-        event = st.altair_chart(base.properties(height=520), on_select="rerun", key="map",
+        label = alt.Chart(frame[frame["focus"]]).mark_text(dy=-18, fontWeight="bold").encode(
+            x="x", y="y", text="term")
+        event = st.altair_chart((base + label).properties(height=520), on_select="rerun", key="map",
                                 width="stretch")
         picked = (event or {}).get("selection", {}).get("pick") or []
         if picked and picked[0].get("id") and picked[0]["id"] != focus.id:
