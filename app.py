@@ -19,6 +19,7 @@ from glossary_search.display import (
     group_hits,
     highlight,
 )
+from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.errors import GlossaryError, UsageError
 from glossary_search.report import to_csv, to_markdown
 from glossary_search.search import Searcher
@@ -159,7 +160,7 @@ def term_view(searcher: Searcher, entry_id: str) -> None:
         for p in pairs:
             other = p.b if p.a.id == entry.id else p.a
             term_button(searcher, other, key=f"dup-{other.id}",
-                        label=f"{other.label} · {other.glossary} — {p.band} ({p.similarity:.2f})")
+                        label=f"{other.label} · {other.glossary} — {p.band} ({p.evidence:.2f})")
     with right:
         st.subheader("Related concepts")
         for r in searcher.related(entry.id, top_k=8):
@@ -172,8 +173,10 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     st.title(":material/difference: Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
     c1, c2 = st.columns([1, 2])
-    threshold = c1.slider("Same-concept threshold (cosine + word overlap)", 0.80, 1.20, 0.99, 0.01,
-                          help="Lower finds more pairs; 0.99 was calibrated on a labeled set.")
+    threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
+                          help="How sure we are that two entries define one concept: the mean of definition similarity, "
+                               "name similarity and shared words. Lower finds more pairs; "
+                               f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     bands = c2.multiselect("Bands", ["identical", "same", "related"], default=["identical", "same"])
     groups = searcher.duplicates(threshold=threshold, bands=bands or None, glossaries=glossaries or None)
     d1, d2, d3 = st.columns([1, 1, 3])
@@ -182,7 +185,7 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     d3.caption(f"{len(groups)} group(s)")
     for n, g in enumerate(groups[:200]):
         with st.container(border=True):
-            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · similarity {g.score:.2f}")
+            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}")
             cols = st.columns(len(g.entries))
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]

@@ -190,8 +190,9 @@ def related(corpus_dir, index_dir, model, term, top_k, as_json):
 
 @cli.command()
 @common_options
-@click.option("--threshold", type=click.FloatRange(0.0, 2.0, min_open=True), default=None,
-              help="Evidence (cosine + word overlap) needed for 'same concept' (default: calibrated, 0.99).")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+              help="Evidence (0-1: mean of definition similarity, name similarity and shared words) needed "
+                   "for 'same concept' (default: calibrated, 0.51).")
 @click.option("--band", "bands", type=click.Choice(["identical", "same", "related"]), multiple=True,
               help="Only these bands (repeatable; default: identical and same).")
 @click.option("-g", "--glossary", "glossaries", multiple=True, help="Only groups touching this glossary id.")

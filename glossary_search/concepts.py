@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from .corpus import normalize_name
 from .keyword import stem_words
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -16,60 +15,94 @@ BANDS = ("identical", "same", "related")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cut-offs between bands, calibrated on eval/duplicates.yaml (tune split: scripts/evaluate.py --sweep).
+    """Cut-offs on the pair evidence, calibrated on eval/duplicates.yaml (tune split only;
+    `python scripts/evaluate.py --sweep`): each is the middle of the plateau of best F1."""
 
-    'Same concept' is judged on evidence = cosine + overlap_weight * word overlap: shared wording
-    rescues paraphrases the vectors under-rate (Agent vs Customer Service Representative), and its
-    absence demotes look-alike names (Agent Engagement vs Customer Engagement).
-    """
-
-    same: float = 0.99  # evidence for "same concept" (middle of the 0.975-1.01 plateau on the tune split)
-    same_if_named_alike: float = 0.80  # lower evidence bar when term or alias coincide
-    related: float = 0.60  # cosine for "closely related"
-    identical_overlap: float = 0.80  # word overlap that makes two definitions the same wording
-    overlap_weight: float = 1.0
+    same: float = 0.51  # evidence for "same concept" (tune F1 >= 0.937 from 0.49 to 0.53)
+    related: float = 0.33  # evidence for "closely related" (tune F1 >= 0.914 from 0.29 to 0.37)
+    identical_overlap: float = 0.80  # word overlap that makes two same-concept definitions the same wording
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 
 
+@dataclass(frozen=True)
+class EntryViews:
+    """Each entry seen two ways, row i = entry i: its definition alone and its names alone (normalised)."""
+
+    definition: np.ndarray
+    names: np.ndarray
+
+
 def word_overlap(a: str, b: str) -> float:
     """Jaccard overlap of stemmed content words: separates copies from paraphrases."""
-    wa, wb = set(stem_words(a)), set(stem_words(b))
+    return _jaccard(set(stem_words(a)), set(stem_words(b)), a, b)
+
+
+def _jaccard(wa: set[str], wb: set[str], a: str, b: str) -> float:
     if not wa or not wb:
         return 1.0 if a.strip() == b.strip() else 0.0
     return len(wa & wb) / len(wa | wb)
 
 
-def named_alike(a: Entry, b: Entry) -> bool:
-    """Same term or alias (case, plurals and '(ACR)' folded), or the same acronym on similar terms.
+def evidence(similarity: float, name_similarity: float, overlap: float) -> float:
+    """How sure we are that two entries define one concept, 0..1: the mean of what the definitions
+    mean (cosine), what the entries are called (cosine of their names), and the words they share.
 
-    An acronym alone is not enough: CSR is both 'Customer Service Representative' and
-    'Corporate Social Responsibility'.
+    Names matter: a curated 'Customer Satisfaction Score' and a seed 'Customer Satisfaction (CSAT)' are
+    one concept even when their definitions are worded apart; shared words rescue paraphrases the
+    vectors under-rate. One number, so one threshold, tuned once.
     """
-    names_a = {normalize_name(n) for n in (a.term, *a.aliases)}
-    names_b = {normalize_name(n) for n in (b.term, *b.aliases)}
-    if names_a & names_b:
-        return True
-    if a.acronym and b.acronym and normalize_name(a.acronym) == normalize_name(b.acronym):
-        wa, wb = set(normalize_name(a.term).split()), set(normalize_name(b.term).split())
-        return len(wa & wb) / len(wa | wb) >= 0.5
-    return False
+    return (similarity + name_similarity + overlap) / 3
 
 
-def band_of(a: Entry, b: Entry, similarity: float, overlap: float, t: Thresholds = DEFAULT_THRESHOLDS) -> str | None:
+def band_of(a: Entry, b: Entry, score: float, overlap: float, t: Thresholds = DEFAULT_THRESHOLDS) -> str | None:
+    """'identical' (same wording), 'same' (paraphrase), 'related', or None for an unrelated pair."""
     if " ".join(a.definition.split()) == " ".join(b.definition.split()):
         return "identical"
-    evidence = similarity + t.overlap_weight * overlap
-    if evidence >= t.same or (named_alike(a, b) and evidence >= t.same_if_named_alike):
+    if score >= t.same:
         return "identical" if overlap >= t.identical_overlap else "same"
-    if similarity >= t.related:
+    if score >= t.related:
         return "related"
     return None
 
 
-def candidate_pairs(vectors: np.ndarray, floor: float, top_k: int = 20) -> list[tuple[float, int, int]]:
-    """(cosine, i, j) for every pair above `floor`, via sentence-transformers' paraphrase mining."""
+def pair_of(a: Entry, b: Entry, views: EntryViews, i: int, j: int, overlap: float,
+            t: Thresholds = DEFAULT_THRESHOLDS, declared: bool = False) -> DuplicatePair | None:
+    """The banded pair of entries i and j, or None when they are unrelated.
+
+    `declared`: the glossary itself says they are one concept ('See X.'), whatever the vectors say.
+    A cross-reference's own text ('See X.') defines nothing, so it is never compared by its words.
+    """
+    similarity = float(views.definition[i] @ views.definition[j])
+    name_similarity = float(views.names[i] @ views.names[j])
+    if declared:
+        score, band = 1.0, "same"
+    elif a.see or b.see:
+        return None
+    else:
+        score = evidence(similarity, name_similarity, overlap)
+        band = band_of(a, b, score, overlap, t)
+    if band is None:
+        return None
+    return DuplicatePair(a=a, b=b, evidence=round(score, 4), similarity=round(similarity, 4),
+                         name_similarity=round(name_similarity, 4), word_overlap=round(overlap, 3), band=band)
+
+
+def reference_links(references: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """Pairs the glossaries declare one concept: each 'See X.' entry with every entry X resolves to,
+    and two entries that point at the same X with each other. `references`: pointer -> targets."""
+    links = {tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets}
+    pointers = sorted(references)
+    for n, p in enumerate(pointers):
+        for q in pointers[n + 1:]:
+            if set(references[p]) & set(references[q]):
+                links.add((p, q))
+    return sorted(links)
+
+
+def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int]]:
+    """(i, j) for each entry's top_k nearest neighbours, via sentence-transformers' paraphrase mining."""
     import torch
     from sentence_transformers import util
 
@@ -80,21 +113,27 @@ def candidate_pairs(vectors: np.ndarray, floor: float, top_k: int = 20) -> list[
         top_k=min(top_k, len(vectors) - 1),
         max_pairs=max(10_000, len(vectors) * top_k),
     )
-    return [(float(s), int(i), int(j)) for s, i, j in mined if s >= floor]
+    return [(int(i), int(j)) for _, i, j in mined]
 
 
-def duplicate_pairs(entries: Sequence[Entry], vectors: np.ndarray, t: Thresholds = DEFAULT_THRESHOLDS,
-                    floor: float | None = None) -> list[DuplicatePair]:
-    """Every banded pair, most similar first; identity of names lowers the bar, never skips it."""
-    floor = min(t.related, t.same_if_named_alike - t.overlap_weight, t.same - t.overlap_weight) if floor is None else floor
+def duplicate_pairs(entries: Sequence[Entry], views: EntryViews, t: Thresholds = DEFAULT_THRESHOLDS,
+                    declared: Iterable[tuple[int, int]] = ()) -> list[DuplicatePair]:
+    """Every banded pair, strongest evidence first; `declared` pairs (i, j) are 'See X.' links.
+
+    Candidates are mined on definition and names together (their concatenation's cosine is the mean
+    of the two cosines), so every pair the evidence could promote is among each entry's neighbours.
+    """
+    both = np.hstack([views.definition, views.names]) / np.sqrt(2.0)
+    words = [set(stem_words(e.definition)) for e in entries]
+    links = {frozenset(p) for p in declared}
     pairs = []
-    for sim, i, j in candidate_pairs(vectors, floor):
-        a, b = entries[i], entries[j]
-        overlap = word_overlap(a.definition, b.definition)
-        band = band_of(a, b, sim, overlap, t)
-        if band:
-            pairs.append(DuplicatePair(a=a, b=b, similarity=round(sim, 4), word_overlap=round(overlap, 3), band=band))
-    return pairs
+    candidates = {tuple(sorted(pair)) for pair in [*candidate_pairs(both), *links]}
+    for i, j in sorted(candidates):
+        overlap = _jaccard(words[i], words[j], entries[i].definition, entries[j].definition)
+        pair = pair_of(entries[i], entries[j], views, i, j, overlap, t, declared=frozenset((i, j)) in links)
+        if pair:
+            pairs.append(pair)
+    return sorted(pairs, key=lambda p: -p.evidence)
 
 
 def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> list[ConceptGroup]:
@@ -105,7 +144,7 @@ def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> 
     linked = {frozenset((p.a.id, p.b.id)) for p in same}
     by_id = {e.id: e for e in entries}
     cluster: dict[str, frozenset[str]] = {e.id: frozenset((e.id,)) for e in entries}
-    for p in sorted(same, key=lambda p: -(p.similarity + p.word_overlap)):
+    for p in sorted(same, key=lambda p: -p.evidence):
         ca, cb = cluster[p.a.id], cluster[p.b.id]
         if ca is cb or not all(frozenset((x, y)) in linked for x in ca for y in cb):
             continue
@@ -118,26 +157,27 @@ def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> 
         members = [e for e in entries if e.id in ids]
         inner = tuple(p for p in same if p.a.id in ids and p.b.id in ids)
         band = "identical" if all(p.band == "identical" for p in inner) else "same"
-        groups.append(ConceptGroup(canonical_name(members), tuple(members), min(p.similarity for p in inner), band, inner))
+        groups.append(ConceptGroup(canonical_name(members), tuple(members), min(p.evidence for p in inner), band, inner))
     concept_sets = [set(c) for c in cluster.values() if len(c) > 1]
     for p in same:  # copies inside a larger concept still show as copies
         if p.band == "identical" and not any({p.a.id, p.b.id} == c for c in concept_sets):
-            groups.append(ConceptGroup(canonical_name([p.a, p.b]), (p.a, p.b), p.similarity, "identical", (p,)))
+            groups.append(ConceptGroup(canonical_name([p.a, p.b]), (p.a, p.b), p.evidence, "identical", (p,)))
     for p in pairs:
         if p.band == "related" or (p.band == "same" and cluster[p.a.id] is not cluster[p.b.id]):
             related = p if p.band == "related" else replace(p, band="related")
             groups.append(ConceptGroup(f"{p.a.term} ~ {p.b.term}", (by_id[p.a.id], by_id[p.b.id]),
-                                       p.similarity, "related", (related,)))
+                                       p.evidence, "related", (related,)))
     return sorted(groups, key=lambda g: (BANDS.index(g.band), -g.score, g.canonical))
 
 
 def canonical_name(entries: Sequence[Entry]) -> str:
-    """The most common term (ties: the shortest), with the most common acronym: 'Net Promoter Score (NPS)'."""
+    """The most common term (ties: the shortest), with its acronym: 'Net Promoter Score (NPS)'."""
     terms = Counter(e.term for e in entries if not e.see)
     if not terms:
         terms = Counter(e.term for e in entries)
     term = sorted(terms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
-    acronyms = Counter(e.acronym for e in entries if e.acronym)
+    # Only an acronym written with that term: never 'Average Response Time (ASA)'.
+    acronyms = Counter(e.acronym for e in entries if e.acronym and e.term == term)
     acronym = acronyms.most_common(1)[0][0] if acronyms else None
     return f"{term} ({acronym})" if acronym and acronym.lower() not in term.lower() else term
 

@@ -9,11 +9,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import yaml
 
-from .concepts import DEFAULT_THRESHOLDS, Thresholds, band_of, word_overlap
+from .concepts import DEFAULT_THRESHOLDS, Thresholds, pair_of, word_overlap
 from .errors import CorpusError
 from .search import fuse
 
-SPLITS = ("tune", "heldout")
+SPLITS = ("tune", "heldout", "fresh")  # only tune may be used to choose settings
 MODES = {
     "keyword": {"keyword": 1.0},
     "dense": {"dense": 1.0},
@@ -88,6 +88,8 @@ def evaluate_search(searcher, questions: Sequence[Question], weights: dict | Non
     out = {}
     for split in SPLITS:
         qs = [q for q in questions if q.split == split]
+        if not qs:
+            continue
         out[split] = rank_metrics([ranking(searcher, q.text, weights) for q in qs], [q.answers for q in qs])
     return out
 
@@ -117,11 +119,15 @@ def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[str, di
 
 
 def pair_predictions(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[str | None]:
+    """The band the product gives each labeled pair (None: not even related)."""
+    links = {frozenset(link) for link in searcher.see_links()}
     out = []
     for p in pairs:
         a, b = searcher.entry(p.a), searcher.entry(p.b)
-        va, vb = searcher.entry_vectors[searcher.position(a)], searcher.entry_vectors[searcher.position(b)]
-        out.append(band_of(a, b, float(va @ vb), word_overlap(a.definition, b.definition), t))
+        i, j = searcher.position(a), searcher.position(b)
+        pair = pair_of(a, b, searcher.views, i, j, word_overlap(a.definition, b.definition), t,
+                       declared=frozenset((i, j)) in links)
+        out.append(pair.band if pair else None)
     return out
 
 
@@ -142,15 +148,17 @@ def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = 
     out = {}
     for split in SPLITS:
         ps = [p for p in pairs if p.split == split]
+        if not ps:
+            continue
         out[split] = same_concept_metrics(ps, pair_predictions(searcher, ps, t))
     return out
 
 
 def sweep_thresholds(searcher, pairs: Sequence[LabeledPair]) -> list[tuple[Thresholds, dict]]:
-    """'Same concept' thresholds tried on the tune split only, best F1 (precision first on ties)."""
+    """'Same concept' evidence thresholds tried on the tune split only, in threshold order (read the plateau)."""
     tune = [p for p in pairs if p.split == "tune"]
     results = []
-    for same, alike in product(np.arange(0.70, 1.30, 0.01), np.arange(0.50, 1.01, 0.05)):
-        t = replace(DEFAULT_THRESHOLDS, same=round(float(same), 2), same_if_named_alike=round(float(alike), 2))
+    for same in np.arange(0.40, 0.61, 0.01):
+        t = replace(DEFAULT_THRESHOLDS, same=round(float(same), 2))
         results.append((t, same_concept_metrics(tune, pair_predictions(searcher, tune, t))))
-    return sorted(results, key=lambda r: (-r[1]["f1"], -r[1]["precision"], -r[0].same))
+    return results

@@ -34,7 +34,7 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
 def to_markdown(groups: Sequence[ConceptGroup]) -> str:
     lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
     for n, g in enumerate(groups, start=1):
-        lines += [f"## {n}. {g.canonical} — {g.band} (similarity {g.score:.2f})", "",
+        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f})", "",
                   "| glossary | term | definition |", "|---|---|---|"]
         for e in g.entries:
             definition = " ".join(e.definition.split()).replace("|", "\\|")

@@ -15,11 +15,13 @@ from . import store
 from .concepts import (
     BANDS,
     DEFAULT_THRESHOLDS,
+    EntryViews,
     Thresholds,
     concept_groups,
     concept_of,
     duplicate_pairs,
     project_2d,
+    reference_links,
     related_entries,
 )
 from .corpus import Corpus, load_corpus, normalize_name
@@ -28,7 +30,7 @@ from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import faiss_version, index_kind, make_index, search, vectors_of
 from .keyword import KeywordIndex, shared_words, stem_words
 from .names import NameMatcher, core_phrases
-from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text
+from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text, vectors_by_kind
 from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +84,8 @@ class Searcher:
     """Open once (builds or loads the index), then ask many questions; safe to share between threads."""
 
     def __init__(self, corpus: Corpus, embedder, stored_index, row_entry: np.ndarray, *,
-                 weights: dict[str, float] | None = None, notices: Sequence[str] = ()):
+                 scheme: str = DEFAULT_SCHEME, weights: dict[str, float] | None = None,
+                 notices: Sequence[str] = ()):
         self.corpus = corpus
         self.entries: tuple[Entry, ...] = corpus.entries
         self.embedder = embedder
@@ -95,8 +98,10 @@ class Searcher:
         self.names = NameMatcher(self.entries)
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         vectors = vectors_of(stored_index)
-        first_rows = np.unique(row_entry, return_index=True)[1]
-        self.entry_vectors = vectors[first_rows]  # one primary vector per entry
+        rows, _ = corpus_rows(self.entries, scheme)
+        self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
+        self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
+                                names=vectors_by_kind(rows, row_entry, vectors, "names"))
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -118,7 +123,7 @@ class Searcher:
             corpus, embedder, Path(index_dir or DEFAULT_INDEX), scheme=scheme, rebuild=rebuild,
             progress=progress, notify=notify,
         )
-        return cls(corpus, embedder, index, row_entry, notices=notices)
+        return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=notices)
 
     # ---- asking ----------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = 5, glossaries: Sequence[str] | None = None) -> list[Hit]:
@@ -202,16 +207,17 @@ class Searcher:
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
         if thresholds is None or thresholds == DEFAULT_THRESHOLDS:
             return self._default_concepts()[0]
-        return duplicate_pairs(self.entries, self.entry_vectors, thresholds)
+        return duplicate_pairs(self.entries, self.views, thresholds, self.see_links())
 
     def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
                    glossaries: Sequence[str] | None = None) -> list[ConceptGroup]:
         """Concept groups (identical/same) and related pairs.
 
-        `threshold` is the evidence for 'same concept': cosine + word overlap, so between 0 and 2.
+        `threshold` is the evidence (0..1) needed for 'same concept'; see concepts.evidence.
         """
-        if threshold is not None and (isinstance(threshold, bool) or not 0.0 < threshold <= 2.0):
-            raise UsageError(f"threshold must be a number above 0 and at most 2, got {threshold!r}.")
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+                                      or not 0.0 < threshold <= 1.0):
+            raise UsageError(f"threshold must be a number above 0 and at most 1, got {threshold!r}.")
         unknown = [b for b in bands or () if b not in BANDS]
         if unknown:
             raise UsageError(f"Unknown band {unknown[0]!r}; valid bands: {', '.join(BANDS)}.")
@@ -219,13 +225,19 @@ class Searcher:
             groups = self._default_concepts()[1]
         else:
             t = replace(DEFAULT_THRESHOLDS, same=threshold, related=min(DEFAULT_THRESHOLDS.related, threshold))
-            groups = concept_groups(self.entries, duplicate_pairs(self.entries, self.entry_vectors, t))
+            groups = concept_groups(self.entries, duplicate_pairs(self.entries, self.views, t, self.see_links()))
         if bands:
             groups = [g for g in groups if g.band in bands]
         if glossaries:
             self._glossary_mask(glossaries)  # validates the ids
             groups = [g for g in groups if any(e.glossary in glossaries for e in g.entries)]
         return groups
+
+    def see_links(self) -> list[tuple[int, int]]:
+        """Entry pairs (i, j) that the glossaries' 'See X.' references declare one concept."""
+        references = {i: [self.position(t) for t in self.corpus.resolve_see(e)]
+                      for i, e in enumerate(self.entries) if e.see}
+        return reference_links({i: targets for i, targets in references.items() if targets})
 
     def concept_of(self, entry: Entry) -> ConceptGroup | None:
         return concept_of(self._default_concepts()[1]).get(entry.id)
@@ -256,7 +268,7 @@ class Searcher:
     def _default_concepts(self):
         with self._concepts_lock:
             if self._concepts is None:
-                pairs = duplicate_pairs(self.entries, self.entry_vectors)
+                pairs = duplicate_pairs(self.entries, self.views, declared=self.see_links())
                 self._concepts = (pairs, concept_groups(self.entries, pairs))
             return self._concepts
 
@@ -332,7 +344,8 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
         notices.append(message)
         notify(message)
 
-    texts, row_entry = corpus_rows(corpus.entries, scheme)
+    rows, row_entry = corpus_rows(corpus.entries, scheme)
+    texts = [row.text for row in rows]
     expected = store.Manifest(
         model_id=embedder.model_id, dim=int(embedder.dim), entry_count=len(corpus.entries),
         row_count=len(texts), corpus_hash=corpus.content_hash(), text_scheme=scheme,

@@ -1,7 +1,7 @@
 """What text stands for an entry in the vector index (chosen by measurement: see README, 'Evaluation')."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -11,6 +11,13 @@ SCHEMES = ("definition", "label_definition", "multi")
 DEFAULT_SCHEME = "multi"
 
 
+class Row(NamedTuple):
+    """One embedded text of an entry: `kind` is full, names, definition or paragraph."""
+
+    kind: str
+    text: str
+
+
 def names_text(entry: Entry) -> str:
     parts = [entry.label, *entry.aliases]
     if entry.question:
@@ -18,33 +25,43 @@ def names_text(entry: Entry) -> str:
     return "; ".join(parts)
 
 
-def entry_rows(entry: Entry, scheme: str = DEFAULT_SCHEME) -> list[str]:
-    """Texts to embed for one entry; the first is its primary vector (used for duplicates and the map)."""
+def entry_rows(entry: Entry, scheme: str = DEFAULT_SCHEME) -> list[Row]:
+    """Texts to embed for one entry; the first is its primary vector (related concepts and the map)."""
     if scheme == "definition":
-        return [entry.definition]
-    full = f"{names_text(entry)}: {entry.definition}"
+        return [Row("definition", entry.definition)]
+    full = Row("full", f"{names_text(entry)}: {entry.definition}")
     if scheme == "label_definition":
         return [full]
     if scheme == "multi":
         # Names alone match questions that name the term; the bare definition matches questions that
         # describe it without naming it (tune split: +4 points hit@1 over label+definition alone).
-        rows = [full, names_text(entry), entry.definition]
+        rows = [full, Row("names", names_text(entry)), Row("definition", entry.definition)]
         paragraphs = [p for p in entry.definition.split("\n\n") if p.strip()]
         if len(paragraphs) > 1:  # long FAQ answers: each paragraph is findable on its own
-            rows += [f"{entry.label}: {p}" for p in paragraphs]
+            rows += [Row("paragraph", f"{entry.label}: {p}") for p in paragraphs]
         return rows
     raise ValueError(f"Unknown text scheme {scheme!r}; valid schemes: {', '.join(SCHEMES)}.")
 
 
-def corpus_rows(entries: Sequence[Entry], scheme: str = DEFAULT_SCHEME) -> tuple[list[str], np.ndarray]:
+def corpus_rows(entries: Sequence[Entry], scheme: str = DEFAULT_SCHEME) -> tuple[list[Row], np.ndarray]:
     """All rows to embed, and which entry (by position in `entries`) each row belongs to."""
-    texts: list[str] = []
+    rows: list[Row] = []
     owners: list[int] = []
     for i, entry in enumerate(entries):
-        rows = entry_rows(entry, scheme)
-        texts += rows
-        owners += [i] * len(rows)
-    return texts, np.asarray(owners, dtype=np.int64)
+        mine = entry_rows(entry, scheme)
+        rows += mine
+        owners += [i] * len(mine)
+    return rows, np.asarray(owners, dtype=np.int64)
+
+
+def vectors_by_kind(rows: Sequence[Row], owners: np.ndarray, vectors: np.ndarray, kind: str) -> np.ndarray:
+    """One vector per entry: its row of `kind`, or its primary row where the scheme has none."""
+    first = np.unique(owners, return_index=True)[1]
+    out = vectors[first].copy()
+    for r, (row, owner) in enumerate(zip(rows, owners)):
+        if row.kind == kind:
+            out[owner] = vectors[r]
+    return out
 
 
 def keyword_text(entry: Entry) -> str:

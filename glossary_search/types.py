@@ -64,10 +64,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class DuplicatePair:
+    """Two entries that may define one concept, with the evidence (0..1) and what it is made of."""
+
     a: Entry
     b: Entry
-    similarity: float
-    word_overlap: float
+    evidence: float  # mean of the three below: what the band is decided on
+    similarity: float  # cosine of the two definitions
+    name_similarity: float  # cosine of the two names (term, acronym, aliases)
+    word_overlap: float  # Jaccard of stemmed definition words
     band: str  # "identical", "same", "related"
 
 
@@ -77,7 +81,7 @@ class ConceptGroup:
 
     canonical: str
     entries: tuple[Entry, ...]
-    score: float
+    score: float  # the weakest pair's evidence: every two members are at least this close
     band: str
     pairs: tuple[DuplicatePair, ...] = field(default=())
 

@@ -31,7 +31,7 @@ def main() -> None:
     questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
     ev.check_answers(searcher, questions)
     counts = {s: sum(q.split == s for q in questions) for s in ev.SPLITS}
-    print(f"## Search quality ({counts['tune']} tune / {counts['heldout']} held-out questions)\n")
+    print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} questions)\n")
     print("| ranking | split | hit@1 | hit@3 | hit@5 | MRR@10 |")
     print("|---|---|---|---|---|---|")
     for mode, weights in ev.MODES.items():
@@ -53,10 +53,9 @@ def main() -> None:
         print("\n## Fusion weight sweep (tune split, best 8)\n")
         for fusion, w, m in ev.sweep_weights(searcher, questions)[:8]:
             print(f"- {fusion} {w}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}")
-        print("\n## Threshold sweep (tune split, best 8)\n")
-        for t, m in ev.sweep_thresholds(searcher, pairs)[:8]:
-            print(f"- same {t.same:.2f}, named-alike {t.same_if_named_alike:.2f}: "
-                  f"P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
+        print("\n## 'Same concept' evidence threshold sweep (tune split)\n")
+        for t, m in ev.sweep_thresholds(searcher, pairs):
+            print(f"- same >= {t.same:.2f}: P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
 
 
 if __name__ == "__main__":

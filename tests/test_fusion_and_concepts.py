@@ -5,16 +5,19 @@ import numpy as np
 import pytest
 
 from glossary_search.concepts import (
+    EntryViews,
     Thresholds,
     band_of,
     canonical_name,
     concept_groups,
     duplicate_pairs,
-    named_alike,
+    evidence,
+    reference_links,
     related_entries,
     word_overlap,
 )
 from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
+from glossary_search.texts import Row, vectors_by_kind
 from glossary_search.types import Entry
 
 
@@ -50,25 +53,23 @@ def test_word_overlap_separates_copies_from_paraphrases():
     assert word_overlap("Customers wait in the queue.", "Time before an agent answers.") == 0.0
 
 
-def test_named_alike_needs_more_than_a_shared_acronym():
-    csr1 = E(1, "Customer Service Representative", "x", "CSR")
-    csr2 = E(2, "Corporate Social Responsibility", "y", "CSR")
-    csat = E(3, "Customer Satisfaction", "z", "CSAT")
-    csat2 = E(4, "Customer Satisfaction Score", "w", "CSAT")
-    assert not named_alike(csr1, csr2)
-    assert named_alike(csat, csat2)
-    assert named_alike(E(5, "Channels", "a"), E(6, "channel", "b"))
+def test_evidence_is_the_mean_of_definition_names_and_words():
+    assert evidence(0.9, 0.6, 0.3) == pytest.approx(0.6)
+    # Alike names lift a paraphrase over the bar; an unrelated pair sharing only an acronym stays under it.
+    t = Thresholds()
+    assert evidence(0.70, 1.0, 0.15) >= t.same
+    assert evidence(0.26, 0.69, 0.02) < t.related
 
 
 def test_bands():
-    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.6)
+    t = Thresholds(same=0.5, related=0.3, identical_overlap=0.8)
     a, b = E(1, "A", "Same text here."), E(2, "B", "Same  text here.")
-    assert band_of(a, b, 0.5, 1.0, t) == "identical"  # identical wording whatever the vectors say
+    assert band_of(a, b, 0.1, 1.0, t) == "identical"  # identical wording whatever the vectors say
     c, d = E(3, "C", "one two"), E(4, "D", "three four")
-    assert band_of(c, d, 0.95, 0.1, t) == "same"
-    assert band_of(c, d, 0.7, 0.0, t) == "related"
-    assert band_of(c, d, 0.3, 0.0, t) is None
-    assert band_of(E(5, "Queue", "x"), E(6, "Queue", "y"), 0.75, 0.1, t) == "same"  # named alike: lower bar
+    assert band_of(c, d, 0.6, 0.9, t) == "identical"  # same concept, near-same words
+    assert band_of(c, d, 0.6, 0.2, t) == "same"
+    assert band_of(c, d, 0.4, 0.0, t) == "related"
+    assert band_of(c, d, 0.2, 0.0, t) is None
 
 
 def test_duplicate_pairs_and_complete_linkage_groups():
@@ -78,15 +79,24 @@ def test_duplicate_pairs_and_complete_linkage_groups():
         E(3, "Utilization", "busy share of staffed hours"),
         E(4, "Chatbot", "a program that chats"),
     ]
-    vectors = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(1, 0.9, 0), unit(0, 0, 1)])
-    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.6)
-    pairs = duplicate_pairs(entries, vectors, t)
+    definitions = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(1, 0.9, 0), unit(0, 0, 1)])
+    names = np.stack([unit(1, 0, 0), unit(1, 0.2, 0), unit(0.5, 1, 0), unit(0, 0, 1)])
+    pairs = duplicate_pairs(entries, EntryViews(definitions, names), Thresholds(same=0.6, related=0.4))
     bands = {(p.a.term, p.b.term): p.band for p in pairs}
     assert bands[("Wait Time", "Queue Time")] in ("same", "identical")
+    assert [p.evidence for p in pairs] == sorted((p.evidence for p in pairs), reverse=True)
     groups = concept_groups(entries, pairs)
     concepts = [sorted(e.term for e in g.entries) for g in groups if g.band != "related"]
     assert concepts == [["Queue Time", "Wait Time"]]  # Utilization is not chained in
     assert all("Chatbot" not in {e.term for e in g.entries} for g in groups)
+
+
+def test_vectors_by_kind_picks_each_entrys_row_and_falls_back_to_its_first():
+    rows = [Row("full", "a"), Row("definition", "a def"), Row("full", "b")]
+    vectors = np.eye(3, dtype=np.float32)
+    owners = np.array([0, 0, 1])
+    assert vectors_by_kind(rows, owners, vectors, "definition").tolist() == [[0, 1, 0], [0, 0, 1]]
+    assert vectors_by_kind(rows, owners, vectors, "full").tolist() == [[1, 0, 0], [0, 0, 1]]
 
 
 def test_canonical_name_is_the_most_common_term_with_acronym():
@@ -99,10 +109,27 @@ def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
     texts = ["promoters recommend", "likelihood referral", "satisfied buyers", "happy clients", "software robot"]
     entries = [E(i, t, d) for i, (t, d) in enumerate(zip(names, texts), start=1)]
     vectors = np.stack([unit(1, 0, 0), unit(1, 0.01, 0), unit(1, 0.5, 0), unit(1, 0.52, 0), unit(0, 0, 1)])
-    t = Thresholds(same=0.99, same_if_named_alike=0.8, related=0.5)
-    groups = concept_groups(entries, duplicate_pairs(entries, vectors, t))
+    t = Thresholds(same=0.66, related=0.5)
+    groups = concept_groups(entries, duplicate_pairs(entries, EntryViews(vectors, vectors), t))
     related = related_entries(0, entries, vectors, groups, top_k=3)
     terms = [r.entry.term for r in related]
     assert "NPS copy" not in terms
     assert terms[0] in ("CSAT", "CSAT copy") and not {"CSAT", "CSAT copy"} <= set(terms)
     assert terms[-1] == "Chatbot"
+
+
+def test_cross_references_are_one_concept_with_their_target_and_never_compared_by_their_words():
+    target = E(1, "Customer Service Representative", "A person who helps customers.", "CSR")
+    pointer = Entry(glossary="g", position=2, term="Customer Service Specialist",
+                    definition="See Customer Service Representative.", see="Customer Service Representative")
+    other_pointer = Entry(glossary="g", position=3, term="Agent", definition="See Customer Service Representative.",
+                          see="Customer Service Representative")
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 1, 0)])  # the vectors say "unrelated"
+    links = reference_links({1: [0], 2: [0]})
+    assert links == [(0, 1), (0, 2), (1, 2)]  # both point at the CSR entry, so they are one concept too
+    pairs = duplicate_pairs([target, pointer, other_pointer], EntryViews(vectors, vectors), declared=links)
+    assert {p.band for p in pairs} == {"same"} and len(pairs) == 3
+    groups = concept_groups([target, pointer, other_pointer], pairs)
+    assert [len(g.entries) for g in groups] == [3]
+    # Without a declaration, two 'See X.' texts are not compared by their (identical) words.
+    assert duplicate_pairs([pointer, other_pointer], EntryViews(vectors[1:], vectors[1:])) == []
