@@ -6,7 +6,6 @@ read the figures as "this machine, this day", not as constants.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import platform
@@ -16,7 +15,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -332,36 +331,14 @@ def recall_at_k(vectors: np.ndarray, queries: np.ndarray, ids: np.ndarray, kth_t
     return hits / (k * len(queries))
 
 
-def index_bytes(index) -> int:
-    """Serialized size: the vectors plus, for HNSW, its graph; close to what it holds in RAM."""
-    import faiss
-
-    return int(faiss.serialize_index(index).nbytes)
-
-
-@contextlib.contextmanager
-def faiss_threads(n: int | None) -> Iterator[None]:
-    """Run with n OpenMP threads in faiss (None: leave faiss' default), restoring the previous count."""
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    if n is not None:
-        faiss.omp_set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
-
-
 def _query_times(index, queries: np.ndarray, k: int, threads: int | None) -> tuple[list[float], np.ndarray]:
     """One query at a time, as a user's question arrives: latency, not batch throughput."""
     times, ids = [], np.empty((len(queries), k), dtype=np.int64)
-    with faiss_threads(threads):
-        for i in range(len(queries)):
-            dt, (_, found) = _timed(index_mod.search, index, queries[i:i + 1], k)
-            times.append(dt)
-            ids[i, : found.shape[1]] = found[0]
-            ids[i, found.shape[1]:] = -1
+    for i in range(len(queries)):
+        dt, (_, found) = _timed(index.search, queries[i:i + 1], k, threads)
+        times.append(dt)
+        ids[i, : found.shape[1]] = found[0]
+        ids[i, found.shape[1]:] = -1
     return times, ids
 
 
@@ -382,7 +359,7 @@ class ScaleRow:
     p95_ms: float
     recall: float  # recall@k against exact search
     ef_search: int | None = None
-    # The same queries with faiss' default thread count (what the product does today); None if not measured.
+    # The same queries with faiss' default thread count (for comparison; the product uses 1); None if not measured.
     p50_ms_all_threads: float | None = None
     p95_ms_all_threads: float | None = None
 
@@ -418,7 +395,7 @@ def scale(sizes: Sequence[int] = (1_000, 10_000, 100_000, 1_000_000), dim: int =
           k: int = 10, seed: int = 0, datasets: Sequence[str] = DATASETS,
           ef_values: Sequence[int] = (16, 32, 64, 128, 256, 512), threads: int | None = 1,
           progress: bool = False) -> ScaleResult:
-    """Flat vs HNSW (built by index.make_index, so with the package's M/efConstruction/efSearch) per size.
+    """Flat vs HNSW (built by index.FaissIndex.build, so with the package's M/efConstruction/efSearch) per size.
 
     For each dataset and size: build time, serialized size, single-query p50/p95 at k, and recall@k
     against exact search; then, on the same HNSW index, recall and latency for each efSearch in ef_values.
@@ -440,31 +417,30 @@ def scale(sizes: Sequence[int] = (1_000, 10_000, 100_000, 1_000_000), dim: int =
         data = unit_vectors(n, dim, seed + n, dataset)
         qs = unit_vectors(queries, dim, seed + n + 7_919, dataset)
 
-        flat_s, flat = _timed(index_mod.make_index, data, "flat")
+        flat_s, flat = _timed(index_mod.FaissIndex.build, data, "flat")
         # Exact ground truth: one batched (BLAS) search; only the k-th score is needed for recall.
-        true_scores, _ = index_mod.search(flat, qs, k)
+        true_scores, _ = flat.search(qs, k, None)
         kth = true_scores[:, -1]
         times, ids = _query_times(flat, qs, k, threads)
         p, pa = Percentiles.of(times), _all_threads(flat, qs, k, threads)
-        rows.append(ScaleRow(dataset, n, "flat", flat_s, index_bytes(flat), p.p50_ms, p.p95_ms,
+        rows.append(ScaleRow(dataset, n, "flat", flat_s, flat.nbytes(), p.p50_ms, p.p95_ms,
                              recall_at_k(data, qs, ids, kth, k), None, pa.p50_ms, pa.p95_ms))
         del flat
 
-        hnsw_s, hnsw = _timed(index_mod.make_index, data, "hnsw")
-        default_ef = int(hnsw.hnsw.efSearch)
+        hnsw_s, hnsw = _timed(index_mod.FaissIndex.build, data, "hnsw")
+        default_ef = hnsw.ef_search
         times, ids = _query_times(hnsw, qs, k, threads)
         p, pa = Percentiles.of(times), _all_threads(hnsw, qs, k, threads)
-        rows.append(ScaleRow(dataset, n, "hnsw", hnsw_s, index_bytes(hnsw), p.p50_ms, p.p95_ms,
+        rows.append(ScaleRow(dataset, n, "hnsw", hnsw_s, hnsw.nbytes(), p.p50_ms, p.p95_ms,
                              recall_at_k(data, qs, ids, kth, k), default_ef, pa.p50_ms, pa.p95_ms))
         for ef in ef_values:
-            hnsw.hnsw.efSearch = int(ef)
+            hnsw.ef_search = int(ef)
             times, ids = _query_times(hnsw, qs, k, threads)
             p = Percentiles.of(times)
             ef_rows.append(EfRow(dataset, n, int(ef), p.p50_ms, p.p95_ms, recall_at_k(data, qs, ids, kth, k)))
         del hnsw, data
-    probe = index_mod.make_index(unit_vectors(2, dim, seed), "hnsw")
     return ScaleResult(dim, queries, k, seed, rows, ef_rows, index_mod.HNSW_M,
-                       int(probe.hnsw.efConstruction), default_ef or int(probe.hnsw.efSearch), threads)
+                       index_mod.HNSW_EF_CONSTRUCTION, default_ef or index_mod.HNSW_EF_SEARCH, threads)
 
 
 # --- 5. recommendations from the figures -------------------------------------------------------------------
@@ -630,7 +606,7 @@ def scale_markdown(r: ScaleResult, target_ms: float = 20.0) -> str:
                if any(e.dataset == d for e in r.ef_rows)]
     return "\n\n".join([
         f"Random float32 unit vectors, dim {r.dim}, seed {r.seed}; {r.queries} queries searched one at a time, "
-        f"k = {r.k}. Indexes built by `glossary_search.index.make_index` (HNSW: M {r.hnsw_m}, efConstruction "
+        f"k = {r.k}. Indexes built by `glossary_search.index.FaissIndex.build` (HNSW: M {r.hnsw_m}, efConstruction "
         f"{r.ef_construction}, efSearch {r.default_ef_search}). Memory is the serialized index size. Recall@{r.k} "
         "is against exact search (a returned id counts when its exact score is at least the true "
         f"{r.k}-th score, within {RECALL_EPS:g}). 'uniform' is uniform on the sphere, HNSW's worst case; "

@@ -27,7 +27,7 @@ from .concepts import (
 from .corpus import Corpus, load_corpus, normalize_name
 from .errors import IndexFileError, UnknownTermError, UsageError
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
-from .index import faiss_version, index_kind, make_index, search, vectors_of
+from .index import FaissIndex, faiss_version
 from .keyword import KeywordIndex, shared_words, stem_words
 from .names import NameMatcher, core_phrases
 from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text, vectors_by_kind
@@ -38,6 +38,9 @@ DEFAULT_CORPUS = REPO_ROOT / "corpus"
 DEFAULT_INDEX = REPO_ROOT / "index"
 MAX_QUESTION_CHARS = 1000  # about the model's 256-token window; more would be cut by the model anyway
 NAME_FLOOR = 0.55
+# Rows of the vector index read per question: all of them for a glossary-sized corpus, a bounded
+# neighbourhood for a large one (entries beyond it score 0 on the dense signal).
+DENSE_DEPTH = 1000
 
 # Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
 DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
@@ -97,7 +100,7 @@ class Searcher:
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
         self.names = NameMatcher(self.entries)
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
-        vectors = vectors_of(stored_index)
+        vectors = stored_index.vectors()
         rows, _ = corpus_rows(self.entries, scheme)
         self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
@@ -160,13 +163,10 @@ class Searcher:
     def dense_scores(self, text: str) -> np.ndarray:
         """Cosine of the question with each entry: the best of the entry's rows."""
         query = self._embed_query(text)
-        scores, rows = search(self.index, query, k=min(self.index.ntotal, max(200, len(self.entries) * 4)))
+        scores, rows = self.index.search(query, k=min(len(self.index), DENSE_DEPTH))
+        found = rows[0] >= 0
         out = np.full(len(self.entries), -1.0, dtype=np.float32)
-        for s, r in zip(scores[0], rows[0]):
-            if r >= 0:
-                e = self.row_entry[r]
-                if s > out[e]:
-                    out[e] = s
+        np.maximum.at(out, self.row_entry[rows[0][found]], scores[0][found])
         return out
 
     def _embed_query(self, text: str) -> np.ndarray:
@@ -385,7 +385,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
 def _build(cache, embedder, texts, progress, tell):
     vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
     tell(f"Embedded {embedded} new text(s) of {len(texts)} ({len(texts) - embedded} from cache).")
-    return make_index(vectors)
+    return FaissIndex.build(vectors)
 
 
 def _manifest(expected: store.Manifest, index) -> store.Manifest:
@@ -400,5 +400,5 @@ def _manifest(expected: store.Manifest, index) -> store.Manifest:
 
     versions = {p: version(p) for p in ("glossary-search", "sentence-transformers", "torch", "numpy")}
     versions["faiss"] = faiss_version()
-    return store.Manifest(**{**expected.__dict__, "index_kind": index_kind(index), "versions": versions,
+    return store.Manifest(**{**expected.__dict__, "index_kind": index.kind, "versions": versions,
                              "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})

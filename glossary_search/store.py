@@ -22,7 +22,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .errors import IndexFileError, IndexLockedError
-from .index import read_index, write_index
+from .backend import VectorIndex
+from .index import FaissIndex
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -57,7 +58,7 @@ class Manifest:
 @dataclass
 class StoredIndex:
     manifest: Manifest
-    index: object  # a faiss index over the entry rows
+    index: VectorIndex  # over the entry rows
     row_entry: np.ndarray  # row -> entry position in corpus order
     entry_ids: list[str]
     path: Path
@@ -75,14 +76,14 @@ def load(index_dir: Path) -> StoredIndex:
     except (OSError, ValueError, TypeError) as exc:
         raise IndexFileError(f"Index at {build} is unreadable ({exc.__class__.__name__}: {exc})") from exc
     try:
-        index = read_index(build / "vectors.faiss")
+        index = FaissIndex.load(build / "vectors.faiss")
     except (OSError, RuntimeError) as exc:
         raise IndexFileError(f"{build / 'vectors.faiss'} is truncated or corrupt") from exc
     row_entry = np.asarray(rows.get("row_entry", []), dtype=np.int64)
     entry_ids = list(rows.get("entry_ids", []))
-    if index.d != manifest.dim or index.ntotal != manifest.row_count or len(row_entry) != index.ntotal:
+    if index.dim != manifest.dim or len(index) != manifest.row_count or len(row_entry) != len(index):
         raise IndexFileError(
-            f"{build}: the FAISS index holds {index.ntotal} vectors of size {index.d}; the manifest says "
+            f"{build}: the FAISS index holds {len(index)} vectors of size {index.dim}; the manifest says "
             f"{manifest.row_count} x {manifest.dim} and the row map has {len(row_entry)}"
         )
     if len(entry_ids) != manifest.entry_count:
@@ -90,14 +91,15 @@ def load(index_dir: Path) -> StoredIndex:
     return StoredIndex(manifest, index, row_entry, entry_ids, build)
 
 
-def save(index_dir: Path, manifest: Manifest, index, row_entry: np.ndarray, entry_ids: Sequence[str]) -> Path:
+def save(index_dir: Path, manifest: Manifest, index: VectorIndex, row_entry: np.ndarray,
+         entry_ids: Sequence[str]) -> Path:
     """Write a complete build beside the old one, then switch CURRENT to it atomically."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{manifest.corpus_hash[:10]}-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=builds))
     try:
-        write_index(index, tmp / "vectors.faiss")
+        index.save(tmp / "vectors.faiss")
         (tmp / "rows.json").write_text(
             json.dumps({"entry_ids": list(entry_ids), "row_entry": [int(r) for r in row_entry]}), encoding="utf-8"
         )

@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Load test of the app: N browser sessions asking at once against one `streamlit run`.
 
-Reports answers received, errors, and the server's RSS (start, peak, end) across all questions.
+Each question is a fresh page load (a new Streamlit session), the heaviest way to use the server: a
+leak per session would show. Reports answers, errors, and the server's RSS after a warm-up question
+(model and index loaded), at every 100 answers, at its peak and at the end.
 Usage: python scripts/load_app.py [--sessions 5] [--questions 500]
 """
 from __future__ import annotations
@@ -70,13 +72,17 @@ def main() -> None:
             time.sleep(0.5)
     questions = [q.text for q in load_questions(ROOT / "eval" / "questions.yaml")]
     per_session = args.questions // args.sessions
-    answered, errors, samples = [0], [], []
+    answered, errors, samples = [0], [], []  # samples: (answers so far, RSS MB)
     lock = threading.Lock()
     stop = threading.Event()
 
+    def ask(page, question: str) -> None:
+        page.goto(f"{url}/?q={urllib.parse.quote_plus(question)}")
+        page.locator("h3").first.wait_for(timeout=120_000)
+
     def sample() -> None:
         while not stop.is_set():
-            samples.append(rss_mb(server.pid))
+            samples.append((answered[0], rss_mb(server.pid)))
             time.sleep(0.5)
 
     def session(n: int) -> None:
@@ -86,16 +92,19 @@ def main() -> None:
             for k in range(per_session):
                 q = questions[(n * per_session + k) % len(questions)]
                 try:
-                    page.goto(f"{url}/?q={urllib.parse.quote_plus(q)}")
-                    page.locator("h3").first.wait_for(timeout=120_000)
+                    ask(page, q)
                     with lock:
                         answered[0] += 1
                 except Exception as exc:  # noqa: BLE001 - counted and reported
                     errors.append(f"{q!r}: {exc}".splitlines()[0])
             browser.close()
 
+    with sync_playwright() as p:  # warm-up: the first session loads the model and the index
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        ask(browser.new_page(), "warm-up question about wait time")
+        browser.close()
+    warm_rss = rss_mb(server.pid)
     threading.Thread(target=sample, daemon=True).start()
-    start_rss = rss_mb(server.pid)
     t0 = time.perf_counter()
     threads = [threading.Thread(target=session, args=(n,)) for n in range(args.sessions)]
     for t in threads:
@@ -107,10 +116,13 @@ def main() -> None:
     end_rss = rss_mb(server.pid)
     server.terminate()
     server.wait(10)
-    print(f"| sessions | questions | answered | errors | seconds | RSS start MB | RSS peak MB | RSS end MB |")
-    print(f"|---|---|---|---|---|---|---|---|")
+    print("| sessions | questions | answered | errors | seconds | RSS after warm-up MB | RSS peak MB | RSS end MB |")
+    print("|---|---|---|---|---|---|---|---|")
     print(f"| {args.sessions} | {per_session * args.sessions} | {answered[0]} | {len(errors)} | {elapsed:.0f} | "
-          f"{start_rss:.0f} | {max(samples or [0]):.0f} | {end_rss:.0f} |")
+          f"{warm_rss:.0f} | {max([r for _, r in samples] or [0]):.0f} | {end_rss:.0f} |")
+    checkpoints = [c for c in range(0, answered[0] + 1, 100)]
+    marks = [next((r for a, r in samples if a >= c), end_rss) for c in checkpoints]
+    print("\nRSS (MB) by answers so far: " + ", ".join(f"{c}: {r:.0f}" for c, r in zip(checkpoints, marks)))
     for e in errors[:5]:
         print("error:", e)
     sys.exit(1 if errors else 0)
