@@ -38,4 +38,4 @@ bench: index
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf index/*.faiss index/*.json index/*.npy index/cache .pytest_cache
+	rm -rf index/builds index/CURRENT index/cache index/models index/.lock .pytest_cache

@@ -549,6 +549,21 @@ def latency_markdown(r: LatencyResult) -> str:
     ])
 
 
+def backends_markdown(latencies: dict[str, LatencyResult], quality: dict[str, dict],
+                      throughput: dict[str, "Throughput"]) -> str:
+    """torch vs ONNX in one table: per-question speed, batch speed, and search quality on eval/."""
+    base = latencies["torch"].encode.p50_ms
+    rows = []
+    for name, lat in latencies.items():
+        q = quality[name]
+        rows.append((name, _ms(lat.encode.p50_ms), f"{base / lat.encode.p50_ms:.2f}x", _ms(lat.ask_cold.p50_ms),
+                     f"{throughput[name].per_second:,.0f}",
+                     " / ".join(f"{q[s]['hit@5']:.3f}" for s in q), " / ".join(f"{q[s]['mrr@10']:.3f}" for s in q)))
+    splits = " / ".join(next(iter(quality.values())))
+    return _table(["backend", "encode p50 ms", "speed-up", "ask p50 ms", "batch definitions / s",
+                   f"hit@5 ({splits})", f"MRR@10 ({splits})"], rows)
+
+
 def build_markdown(b: BuildTimes) -> str:
     rows = []
     if b.model_load_s is not None:

@@ -57,6 +57,9 @@ def common_options(func):
                   help="Folder for the index (default: the repo's index/).")
     @click.option("--model", default=None, envvar="GLOSSARY_SEARCH_MODEL",
                   help="Sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled).")
+    @click.option("--backend", type=click.Choice(["torch", "onnx"]), default="torch", show_default=True,
+                  envvar="GLOSSARY_SEARCH_BACKEND",
+                  help="Run the model on PyTorch or ONNX Runtime (about 2x faster per question, same answers).")
     @wraps(func)
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
@@ -64,13 +67,14 @@ def common_options(func):
     return wrapper
 
 
-def open_searcher(corpus_dir, index_dir, model, rebuild=False):
+def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False):
     from .search import Searcher
 
     def notify(message: str) -> None:
         click.echo(message, err=True)
 
-    return Searcher.open(corpus_dir, index_dir, model=model, rebuild=rebuild, progress=sys.stderr.isatty(),
+    return Searcher.open(corpus_dir, index_dir, model=model, backend=backend, rebuild=rebuild,
+                         progress=sys.stderr.isatty(),
                          notify=notify)
 
 
@@ -92,12 +96,12 @@ def cli():
 @cli.command()
 @common_options
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
-def build(corpus_dir, index_dir, model, rebuild):
+def build(corpus_dir, index_dir, model, backend, rebuild):
     """Build or refresh the index (a no-op when it already matches corpus and model)."""
-    searcher = open_searcher(corpus_dir, index_dir, model, rebuild=rebuild)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild)
     c = searcher.corpus
     click.echo(f"Index ready: {len(c.entries)} entries from {len(c.glossaries)} glossaries, "
-               f"model {searcher.embedder.model_id}.")
+               f"model {searcher.embedder.model_id} ({searcher.embedder.backend}).")
     for entry in c.unresolved_see():
         click.echo(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.",
                    err=True)
@@ -111,7 +115,7 @@ def build(corpus_dir, index_dir, model, rebuild):
 @click.option("-g", "--glossary", "glossaries", multiple=True,
               help="Only search this glossary id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question (JSON lines).")
-def ask(corpus_dir, index_dir, model, questions, top_k, glossaries, as_json):
+def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_json):
     """Answer one or more plain-English questions with the closest terms.
 
     \b
@@ -123,7 +127,7 @@ def ask(corpus_dir, index_dir, model, questions, top_k, glossaries, as_json):
 
     for q in questions:  # refuse bad input before paying for the model
         clean_question(q)
-    searcher = open_searcher(corpus_dir, index_dir, model)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend)
     for n, question in enumerate(questions):
         answer = searcher.answer(question, top_k=top_k, glossaries=list(glossaries) or None)
         for notice in answer.notices:
@@ -166,7 +170,7 @@ def _print_hit(rank: int, hit) -> None:
 @click.option("-k", "--top-k", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many related concepts to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per related concept.")
-def related(corpus_dir, index_dir, model, term, top_k, as_json):
+def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
     """List the concepts nearest to TERM (its own near-duplicates excluded).
 
     \b
@@ -174,7 +178,7 @@ def related(corpus_dir, index_dir, model, term, top_k, as_json):
       glossary-search related "Average Handle Time"
       glossary-search related NPS --json
     """
-    searcher = open_searcher(corpus_dir, index_dir, model)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend)
     target = searcher.find_entry(term)
     results = searcher.related(target.id, top_k=top_k)
     if not as_json:
@@ -201,7 +205,7 @@ def related(corpus_dir, index_dir, model, term, top_k, as_json):
               help="Also write the report as CSV to this file.")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as Markdown to this file.")
-def duplicates(corpus_dir, index_dir, model, threshold, bands, glossaries, as_json, csv_path, md_path):
+def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossaries, as_json, csv_path, md_path):
     """Find terms defined twice: identical wording, same concept, or closely related.
 
     \b
@@ -212,7 +216,7 @@ def duplicates(corpus_dir, index_dir, model, threshold, bands, glossaries, as_js
     """
     from .report import group_json, to_csv, to_markdown
 
-    searcher = open_searcher(corpus_dir, index_dir, model)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
                                  glossaries=list(glossaries) or None)
     for path, text in ((csv_path, to_csv), (md_path, to_markdown)):
@@ -242,7 +246,7 @@ def _write_report(path: Path, text: str) -> None:
 @common_options
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of seed texts to check fidelity against (default: <corpus>/sources).")
-def check(corpus_dir, index_dir, model, sources):
+def check(corpus_dir, index_dir, model, backend, sources):
     """Validate the corpus: schema, cross-references, and fidelity to seed texts where present."""
     from .corpus import load_corpus
     from .provenance import fidelity_problems, seed_lines

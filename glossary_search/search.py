@@ -114,16 +114,22 @@ class Searcher:
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
     def open(cls, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
-             model: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME, rebuild: bool = False,
-             progress: bool = False, notify: Callable[[str], None] | None = None) -> "Searcher":
-        """Load the corpus and its index, building or refreshing the index when missing or stale."""
+             model: str | None = None, backend: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME,
+             rebuild: bool = False, progress: bool = False,
+             notify: Callable[[str], None] | None = None) -> "Searcher":
+        """Load the corpus and its index, building or refreshing the index when missing or stale.
+
+        `backend`: "torch" (default) or "onnx" (faster per question; exported once into index/models).
+        """
         corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
+        index_dir = Path(index_dir or DEFAULT_INDEX)
         if embedder is None:
             from .embedder import SentenceTransformerEmbedder
 
-            embedder = SentenceTransformerEmbedder(model)
+            embedder = SentenceTransformerEmbedder(model, backend=backend, cache_dir=index_dir / "models",
+                                                   notify=notify)
         index, row_entry, notices = build_or_load(
-            corpus, embedder, Path(index_dir or DEFAULT_INDEX), scheme=scheme, rebuild=rebuild,
+            corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
             progress=progress, notify=notify,
         )
         return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=notices)
@@ -374,7 +380,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
             except IndexFileError:
                 pass
             index = _build(cache, embedder, texts, progress, tell)
-            manifest = _manifest(expected, index)
+            manifest = _manifest(expected, index, getattr(embedder, "backend", "n/a"))
             store.save(index_dir, manifest, index, row_entry, [e.id for e in corpus.entries])
             cache.save(texts)
     else:
@@ -388,7 +394,7 @@ def _build(cache, embedder, texts, progress, tell):
     return FaissIndex.build(vectors)
 
 
-def _manifest(expected: store.Manifest, index) -> store.Manifest:
+def _manifest(expected: store.Manifest, index, backend: str) -> store.Manifest:
     import datetime
     import importlib.metadata as md
 
@@ -400,5 +406,6 @@ def _manifest(expected: store.Manifest, index) -> store.Manifest:
 
     versions = {p: version(p) for p in ("glossary-search", "sentence-transformers", "torch", "numpy")}
     versions["faiss"] = faiss_version()
+    versions["embedding backend"] = backend  # torch and onnx give the same vectors: either may reuse the index
     return store.Manifest(**{**expected.__dict__, "index_kind": index.kind, "versions": versions,
                              "built_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})

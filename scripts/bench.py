@@ -28,29 +28,38 @@ from glossary_search import benchmark as bench  # noqa: E402
 
 def run_corpus(args) -> str:
     from glossary_search.corpus import load_corpus
-    from glossary_search.evaluation import load_questions
+    from glossary_search.embedder import SentenceTransformerEmbedder
+    from glossary_search.evaluation import evaluate_search, load_questions
     from glossary_search.search import Searcher
 
-    from glossary_search.embedder import SentenceTransformerEmbedder
-
     corpus = ROOT / "corpus"
-    load_s, embedder = bench._timed(SentenceTransformerEmbedder)
+    questions = load_questions(ROOT / "eval" / "questions.yaml")
+    texts = [q.text for q in questions]
+    latencies, quality = {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-index-") as scratch:
+        index_dir = Path(scratch) / "index"
         print("Building a fresh index in a scratch folder (your index/ is not touched)...", file=sys.stderr)
-        builds = bench.build_times(corpus, Path(scratch) / "index", embedder=embedder)
+        load_s, embedder = bench._timed(SentenceTransformerEmbedder, backend="torch")
+        builds = bench.build_times(corpus, index_dir, embedder=embedder)
         builds.model_load_s = load_s
-        searcher = Searcher.open(corpus, Path(scratch) / "index", embedder=embedder)
-    questions = [q.text for q in load_questions(ROOT / "eval" / "questions.yaml")]
-    lat = bench.latency(searcher, questions, repeats=args.repeats, progress=True)
-    definitions = [e.definition for e in load_corpus(corpus).entries]
-    thr = bench.encode_throughput(searcher.embedder, definitions, batch_size=64)
+        for backend in ("torch", "onnx"):
+            if backend == "onnx":  # exported once into the scratch folder, as `--backend onnx` does in index/
+                embedder = SentenceTransformerEmbedder(backend="onnx", cache_dir=Path(scratch) / "models")
+            searcher = Searcher.open(corpus, index_dir, embedder=embedder)
+            latencies[backend] = bench.latency(searcher, texts, repeats=args.repeats, progress=True)
+            quality[backend] = evaluate_search(searcher, questions)
+        definitions = [e.definition for e in load_corpus(corpus).entries]
+        thr = bench.encode_throughput(searcher.embedder, definitions, batch_size=64)
+        thr_torch = bench.encode_throughput(SentenceTransformerEmbedder(backend="torch"), definitions, batch_size=64)
     return "\n\n".join([
         "# glossary-search benchmark: real corpus",
         f"`{command()}` on {today()}.",
         bench.machine_markdown(bench.machine_info()),
-        "## Question latency", bench.latency_markdown(lat),
-        "## Index build", bench.build_markdown(builds),
-        "## Encoding throughput", bench.throughput_markdown(thr),
+        "## Question latency: torch (default)", bench.latency_markdown(latencies["torch"]),
+        "## Question latency: ONNX Runtime (`--backend onnx`)", bench.latency_markdown(latencies["onnx"]),
+        "## Backends compared", bench.backends_markdown(latencies, quality, {"torch": thr_torch, "onnx": thr}),
+        "## Index build (torch)", bench.build_markdown(builds),
+        "## Encoding throughput (torch)", bench.throughput_markdown(thr_torch),
     ]) + "\n"
 
 

@@ -51,3 +51,23 @@ def test_cli_with_an_unloadable_model_fails_with_exit_1(tmp_path):
                                           "--index", str(tmp_path / "i"), "nps"])
     assert result.exit_code == 1
     assert "Cannot load embedding model" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_backend_is_refused_with_the_valid_ones():
+    with pytest.raises(ModelError, match="Unknown backend 'tpu'; valid backends: torch, onnx"):
+        SentenceTransformerEmbedder(backend="tpu")
+    result = CliRunner().invoke(cli.cli, ["ask", "--backend", "tpu", "nps"])
+    assert result.exit_code == 2 and "'tpu' is not one of 'torch', 'onnx'" in result.stderr
+
+
+@pytest.mark.slow
+def test_onnx_backend_is_exported_once_and_gives_the_torch_vectors(tmp_path):
+    texts = ["how do I measure wait time", "NPS", "The percentage of customers who disconnect. " * 30]
+    told = []
+    first = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, notify=told.append)
+    again = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, notify=told.append)
+    assert len(told) == 1 and "Exporting" in told[0]  # the second start loads the saved export
+    assert [p.name for p in tmp_path.iterdir()] == [f"onnx-{told[0].split('onnx-')[1][:12]}"]  # nothing half-written
+    torch_vectors = SentenceTransformerEmbedder().embed(texts)
+    for emb in (first, again):
+        assert np.allclose((emb.embed(texts) * torch_vectors).sum(axis=1), 1.0, atol=1e-5)
