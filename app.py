@@ -84,7 +84,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], top_k: int) -> None:
         compare_view(searcher, compared)
     if not answer.close_match:
         st.warning("No close match for this question. The nearest terms are:")
-    for n, card in enumerate(group_hits(answer.hits, searcher.concept_key)):
+    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys)):
         result_card(searcher, card, n)
 
 

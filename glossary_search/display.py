@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .keyword import stem
 from .types import Entry, Hit
@@ -36,7 +38,8 @@ def highlight(text: str, words: Iterable[str], color: str = "orange") -> str:
 def differing_words(text: str, others: Sequence[str]) -> set[str]:
     """Words of `text` that none of the other definitions use (what a side-by-side view should highlight)."""
     other_stems = {stem(w) for o in others for w in re.findall(r"[A-Za-z][A-Za-z'-]*", o)}
-    return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text) if stem(w) not in other_stems and len(w) > 3}
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+            if stem(w) not in other_stems and len(w) > 3 and w.lower() not in STOPWORDS_EN_PLUS}
 
 
 @dataclass
@@ -45,22 +48,32 @@ class Card:
 
     title: str
     hits: list[Hit]
+    keys: set[str] = field(default_factory=set)
 
     @property
     def best(self) -> Hit:
         return self.hits[0]
 
 
-def group_hits(hits: Sequence[Hit], concept_key) -> list[Card]:
-    """Merge hits that name the same concept, keeping the order of each concept's best hit."""
-    cards: dict[str, Card] = {}
+def group_hits(hits: Sequence[Hit], keys_of: Callable[[Entry], set[str]]) -> list[Card]:
+    """Merge hits that share a key (their concept, their folded term name), keeping each card at the
+    rank of its best hit."""
+    cards: list[Card] = []
     for hit in hits:
-        key = concept_key(hit.entry)
-        if key in cards:
-            cards[key].hits.append(hit)
-        else:
-            cards[key] = Card(title=hit.entry.label, hits=[hit])
-    return list(cards.values())
+        keys = keys_of(hit.entry)
+        linked = [c for c in cards if c.keys & keys]
+        if not linked:
+            cards.append(Card(title=hit.entry.label, hits=[hit], keys=set(keys)))
+            continue
+        first, *rest = linked  # a hit that links two cards joins them, under the better-ranked one
+        first.hits.append(hit)
+        first.keys |= keys
+        for card in rest:
+            first.hits += card.hits
+            first.keys |= card.keys
+            cards.remove(card)
+        first.hits.sort(key=lambda h: -h.score)
+    return cards
 
 
 def entry_caption(entry: Entry) -> str:

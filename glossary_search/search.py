@@ -296,6 +296,11 @@ class Searcher:
         group = self.concept_of(entry)
         return group.canonical if group and group.band != "related" else normalize_name(entry.term)
 
+    def card_keys(self, entry: Entry) -> set[str]:
+        """What puts two hits on one result card: one concept group, or one term name (case, plurals
+        folded), since complete linkage may leave a third 'Customer Satisfaction Score' outside the group."""
+        return {f"concept:{self.concept_key(entry)}", f"term:{normalize_name(entry.term)}"}
+
     def same_concept(self, entry: Entry) -> list[Entry]:
         """Every entry of this entry's concept (itself first), for the term page."""
         group = self.concept_of(entry)

@@ -52,6 +52,12 @@ def test_same_concept_from_several_glossaries_is_one_card(app):
     assert titles[0] == "Net Promoter Score (NPS)" and titles.count("Net Promoter Score (NPS)") == 1
 
 
+def test_entries_with_one_name_share_a_card_even_outside_a_concept_group(app):
+    ask(app, "what is CSAT")
+    titles = card_titles(app)
+    assert sum("Customer Satisfaction Score" in t for t in titles) == 1, titles
+
+
 def test_glossary_filter_narrows_results(app):
     app.run()
     app.sidebar.multiselect[0].set_value(["office-gurus-bpo"]).run()

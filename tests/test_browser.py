@@ -78,7 +78,8 @@ def test_typing_a_question_and_pressing_enter_shows_wait_time_first(app_url, bro
     box.press("Enter")
     first_card = page.locator("h3").first
     first_card.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
+    page.get_by_text("Open term page").first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ask-wait-time.png"), full_page=True)
     assert first_card.inner_text().strip() in WAIT_TERMS
@@ -90,7 +91,9 @@ def test_duplicates_view_shows_a_group(app_url, browser):
     page.goto(f"{app_url}/?view=duplicates")
     page.get_by_text("Near-duplicate terms").wait_for(timeout=180_000)
     page.get_by_text("Callback", exact=True).first.wait_for(timeout=120_000)  # groups are computed on first view
-    page.wait_for_timeout(500)
+    page.get_by_text("Same-concept threshold").wait_for(timeout=30_000)  # widgets drawn, not placeholders
+    page.get_by_role("button", name="CSV").wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "duplicates.png"), full_page=False)
     assert page.get_by_text("group(s)").first.inner_text().split()[0].isdigit()

@@ -1,0 +1,29 @@
+"""Text helpers of the app on hand-built inputs: result cards, differences, escaping."""
+from __future__ import annotations
+
+from glossary_search.display import differing_words, escape_md, group_hits
+from glossary_search.types import Entry, Hit
+
+
+def hit(n: int, term: str) -> Hit:
+    return Hit(entry=Entry(glossary="g", position=n, term=term, definition="d"), score=1.0 - n / 10, matched="term")
+
+
+def test_hits_sharing_any_key_share_a_card_at_the_rank_of_the_best():
+    keys = {"CSAT": {"concept:csat", "term:csat"}, "CSAT score": {"concept:csat", "term:csat score"},
+            "CSAT score copy": {"concept:alone", "term:csat score"}, "NPS": {"concept:nps", "term:nps"}}
+    hits = [hit(1, "NPS"), hit(2, "CSAT score copy"), hit(3, "CSAT"), hit(4, "CSAT score")]
+    cards = group_hits(hits, lambda e: keys[e.term])
+    # "CSAT score" shares a name with the copy and a concept with "CSAT": all three become one card.
+    assert [[h.entry.term for h in c.hits] for c in cards] == [["NPS"], ["CSAT score copy", "CSAT", "CSAT score"]]
+    assert [c.title for c in cards] == ["NPS", "CSAT score copy"]
+
+
+def test_differing_words_skip_stop_words():
+    words = differing_words("A survey that measures satisfaction with an interaction.",
+                            ["A measure of the likelihood that customers will recommend a brand."])
+    assert words == {"survey", "satisfaction", "interaction"}
+
+
+def test_escape_md_keeps_links_and_html_as_text():
+    assert escape_md("[x](http://e.example) <b>") == "\\[x\\]\\(http\\://e\\.example\\) \\<b\\>"
