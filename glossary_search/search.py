@@ -395,7 +395,8 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
 
 def _build(cache, embedder, texts, progress, tell):
     vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
-    tell(f"Embedded {embedded} new text(s) of {len(texts)} ({len(texts) - embedded} from cache).")
+    distinct = len(set(texts))
+    tell(f"Embedded {embedded} new text(s) of {distinct} distinct ({distinct - embedded} from the cache).")
     return FaissIndex.build(vectors)
 
 
