@@ -35,6 +35,7 @@ eval: index
 	$(BIN)/python scripts/evaluate.py
 
 bench: index
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python scripts/bench.py
 
 clean:

@@ -7,11 +7,13 @@ Default: question latency, index build times and encoding throughput, printed as
 Usage: python scripts/bench.py [--repeats N]
        python scripts/bench.py --scale [--out docs]
        python scripts/bench.py --quick [--out DIR]   # 1k and 10k only, under a minute; prints, writes only with --out
+       python scripts/bench.py --plot-only docs/benchmarks.json   # redraw the plot of a saved run
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shlex
 import sys
@@ -83,7 +85,11 @@ def run_scale(args) -> tuple[str, bench.ScaleResult]:
 
 def plot(result: bench.ScaleResult, path: Path) -> None:
     """Log-log: single-query p50 and build time against size, flat vs HNSW, both synthetic sets."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("The plot needs matplotlib: pip install -e '.[bench]' (make bench does); the figures are "
+                 "saved, redraw with --plot-only docs/benchmarks.json.")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -96,7 +102,8 @@ def plot(result: bench.ScaleResult, path: Path) -> None:
                             (axes[1], "build_s", "build time (s), all cores")):
         for dataset in bench.DATASETS:
             for kind in ("flat", "hnsw"):
-                pts = sorted((r.size, getattr(r, stat)) for r in result.rows if r.dataset == dataset and r.kind == kind)
+                pts = sorted((r.size, getattr(r, stat)) for r in result.rows  # log axes: skip 0 (too fast to time)
+                             if r.dataset == dataset and r.kind == kind and getattr(r, stat) > 0)
                 if pts:
                     line, marker = styles[dataset]
                     ax.plot(*zip(*pts), line, marker=marker, color=colours[kind], label=f"{kind}, {dataset}")
@@ -130,10 +137,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="faiss threads for the timed single queries (default 1; 0 = faiss' default).")
     parser.add_argument("--repeats", type=int, default=3, help="Passes over the questions for latency (default 3).")
+    parser.add_argument("--plot-only", type=Path, default=None, metavar="JSON",
+                        help="Redraw the plot from a saved run (e.g. docs/benchmarks.json) without measuring.")
     parser.add_argument("--target-ms", type=float, default=20.0,
                         help="Flat p95 budget used to recommend the HNSW threshold (default 20).")
     args = parser.parse_args()
 
+    if args.plot_only:
+        result = load_result(args.plot_only)
+        plot(result, args.plot_only.with_suffix(".png"))
+        print(f"Wrote {args.plot_only.with_suffix('.png')}.", file=sys.stderr)
+        return
     if not (args.scale or args.quick):
         print(run_corpus(args))
         return
@@ -143,10 +157,19 @@ def main() -> None:
         print(text)
         return
     out.mkdir(parents=True, exist_ok=True)
+    # Figures first: a long run is never lost to a plotting problem (redraw with --plot-only).
     (out / "benchmarks.md").write_text(text, encoding="utf-8")
+    (out / "benchmarks.json").write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
     plot(result, out / "benchmarks.png")
     print(text)
-    print(f"Wrote {out / 'benchmarks.md'} and {out / 'benchmarks.png'}.", file=sys.stderr)
+    print(f"Wrote {out / 'benchmarks.md'}, benchmarks.json and benchmarks.png.", file=sys.stderr)
+
+
+def load_result(path: Path) -> bench.ScaleResult:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["rows"] = [bench.ScaleRow(**r) for r in data["rows"]]
+    data["ef_rows"] = [bench.EfRow(**r) for r in data["ef_rows"]]
+    return bench.ScaleResult(**data)
 
 
 if __name__ == "__main__":
