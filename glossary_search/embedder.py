@@ -106,7 +106,6 @@ class SentenceTransformerEmbedder:
         return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
 
-
 def _load_onnx(location: str, model_id: str, cache_dir: str | Path | None, notify: Callable[[str], None]):
     """The model on ONNX Runtime: from `location` if it ships an ONNX file, else from our export of it."""
     from sentence_transformers import SentenceTransformer

@@ -7,7 +7,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -45,6 +45,14 @@ DENSE_DEPTH = 1000
 # Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
 DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
 DEFAULT_FUSION = "score"
+
+
+class _Concepts(NamedTuple):
+    """The default-threshold concept maths, computed once per Searcher."""
+
+    pairs: list[DuplicatePair]
+    groups: list[ConceptGroup]
+    by_entry: dict[str, ConceptGroup]  # entry id -> its concept
 
 
 @dataclass
@@ -100,6 +108,7 @@ class Searcher:
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
         self.names = NameMatcher(self.entries)
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
+        self._see_links = self._resolve_see_links()
         vectors = stored_index.vectors()
         rows, _ = corpus_rows(self.entries, scheme)
         self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
@@ -212,7 +221,7 @@ class Searcher:
     # ---- concepts: near duplicates and related terms -------------------------------------------------
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
         if thresholds is None or thresholds == DEFAULT_THRESHOLDS:
-            return self._default_concepts()[0]
+            return self._default_concepts().pairs
         return duplicate_pairs(self.entries, self.views, thresholds, self.see_links())
 
     def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
@@ -228,7 +237,7 @@ class Searcher:
         if unknown:
             raise UsageError(f"Unknown band {unknown[0]!r}; valid bands: {', '.join(BANDS)}.")
         if threshold is None:
-            groups = self._default_concepts()[1]
+            groups = self._default_concepts().groups
         else:
             t = replace(DEFAULT_THRESHOLDS, same=threshold, related=min(DEFAULT_THRESHOLDS.related, threshold))
             groups = concept_groups(self.entries, duplicate_pairs(self.entries, self.views, t, self.see_links()))
@@ -241,19 +250,22 @@ class Searcher:
 
     def see_links(self) -> list[tuple[int, int]]:
         """Entry pairs (i, j) that the glossaries' 'See X.' references declare one concept."""
+        return self._see_links
+
+    def _resolve_see_links(self) -> list[tuple[int, int]]:
         references = {i: [self.position(t) for t in self.corpus.resolve_see(e)]
                       for i, e in enumerate(self.entries) if e.see}
         return reference_links({i: targets for i, targets in references.items() if targets})
 
     def concept_of(self, entry: Entry) -> ConceptGroup | None:
-        return concept_of(self._default_concepts()[1]).get(entry.id)
+        return self._default_concepts().by_entry.get(entry.id)
 
     def related(self, term: str, top_k: int = 10) -> list[Related]:
         """The nearest other concepts to a term (name, acronym, alias or entry id)."""
         top_k = check_top_k(top_k)
         target = self.find_entry(term)
         return related_entries(self.position(target), self.entries, self.entry_vectors,
-                               self._default_concepts()[1], top_k)
+                               self._default_concepts().groups, top_k)
 
     def find_entry(self, term: str) -> Entry:
         """An entry by id or by name; an unknown name raises UnknownTermError with the closest names."""
@@ -271,11 +283,12 @@ class Searcher:
         suggestions = [m[0] for m in process.extract(term, labels, limit=3, score_cutoff=50)]
         raise UnknownTermError(term, suggestions)
 
-    def _default_concepts(self):
+    def _default_concepts(self) -> _Concepts:
         with self._concepts_lock:
             if self._concepts is None:
                 pairs = duplicate_pairs(self.entries, self.views, declared=self.see_links())
-                self._concepts = (pairs, concept_groups(self.entries, pairs))
+                groups = concept_groups(self.entries, pairs)
+                self._concepts = _Concepts(pairs, groups, concept_of(groups))
             return self._concepts
 
     def compare(self, question: str) -> list[Hit]:
