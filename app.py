@@ -21,7 +21,7 @@ from glossary_search.display import (
 )
 from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.errors import GlossaryError, UsageError
-from glossary_search.report import to_csv, to_markdown
+from glossary_search.report import named_alike, to_csv, to_markdown
 from glossary_search.search import Searcher
 
 EXAMPLES = [
@@ -175,7 +175,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     c1, c2 = st.columns([1, 2])
     threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
                           help="How sure we are that two entries define one concept: the mean of definition similarity, "
-                               "name similarity and shared words. Lower finds more pairs; "
+                               "name similarity and shared words. Entries named alike (same term, alias, acronym "
+                               "or a 'See' reference) are one concept whatever the threshold. Lower finds more pairs; "
                                f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     bands = c2.multiselect("Bands", ["identical", "same", "related"], default=["identical", "same"])
     groups = searcher.duplicates(threshold=threshold, bands=bands or None, glossaries=glossaries or None)
@@ -185,7 +186,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     d3.caption(f"{len(groups)} group(s)")
     for n, g in enumerate(groups[:200]):
         with st.container(border=True):
-            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}")
+            why = " · named alike" if named_alike(g) else ""
+            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}{why}")
             cols = st.columns(len(g.entries))
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]

@@ -196,7 +196,8 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
 @common_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
               help="Evidence (0-1: mean of definition similarity, name similarity and shared words) needed "
-                   "for 'same concept' (default: calibrated, 0.51).")
+                   "for 'same concept' (default: calibrated, 0.50). Entries named alike (same term, alias, "
+                   "acronym or 'See' reference) are one concept at any threshold.")
 @click.option("--band", "bands", type=click.Choice(["identical", "same", "related"]), multiple=True,
               help="Only these bands (repeatable; default: identical and same).")
 @click.option("-g", "--glossary", "glossaries", multiple=True, help="Only groups touching this glossary id.")
@@ -214,7 +215,7 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
       glossary-search duplicates --band identical --json
       glossary-search duplicates --csv dupes.csv --markdown dupes.md
     """
-    from .report import group_json, to_csv, to_markdown
+    from .report import group_json, named_alike, to_csv, to_markdown
 
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
@@ -226,7 +227,7 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
         if as_json:
             click.echo(json.dumps(group_json(g), ensure_ascii=False))
             continue
-        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}", bold=True)
+        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}" + ("  (named alike)" if named_alike(g) else ""), bold=True)
         for e in g.entries:
             text = textwrap.shorten(" ".join(e.definition.split()), 90, placeholder=" …")
             click.echo(f"            {e.label} [{e.glossary}]: {text}")

@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .identity import identity_classes, name_links
 from .keyword import stem_words
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -15,11 +16,11 @@ BANDS = ("identical", "same", "related")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cut-offs on the pair evidence, calibrated on eval/duplicates.yaml (tune split only;
-    `python scripts/evaluate.py --sweep`): each is the middle of the plateau of best F1."""
+    """Cut-offs on the pair evidence, calibrated on eval/duplicates.yaml (tune split only, 166 pairs;
+    `python scripts/evaluate.py --sweep`)."""
 
-    same: float = 0.51  # evidence for "same concept" (tune F1 >= 0.937 from 0.49 to 0.53)
-    related: float = 0.33  # evidence for "closely related" (tune F1 >= 0.914 from 0.29 to 0.37)
+    same: float = 0.50  # evidence for "same concept": tune F1 0.909 (P 0.890, R 0.929), its maximum
+    related: float = 0.33  # evidence for "closely related": tune F1 >= 0.918 from 0.31 to 0.37, max 0.926 here
     identical_overlap: float = 0.80  # word overlap that makes two same-concept definitions the same wording
 
 
@@ -67,38 +68,91 @@ def band_of(a: Entry, b: Entry, score: float, overlap: float, t: Thresholds = DE
     return None
 
 
-def pair_of(a: Entry, b: Entry, views: EntryViews, i: int, j: int, overlap: float,
-            t: Thresholds = DEFAULT_THRESHOLDS, declared: bool = False) -> DuplicatePair | None:
-    """The banded pair of entries i and j, or None when they are unrelated.
+class PairScorer:
+    """Evidence between any two entries, with entries the glossaries name as one concept taken together.
 
-    `declared`: the glossary itself says they are one concept ('See X.'), whatever the vectors say.
-    A cross-reference's own text ('See X.') defines nothing, so it is never compared by its words.
+    Entries joined by a shared name, nested acronym or 'See X.' reference (identity.py) form one class
+    and are 'same' by declaration. Two classes are compared by the mean evidence over their members'
+    pairs, so a term defined in three glossaries is judged on all three definitions, and an entry and its
+    namesakes always land on the same side of the threshold. A cross-reference's own text ('See X.')
+    defines nothing, so it is never compared by its words.
     """
-    similarity = float(views.definition[i] @ views.definition[j])
-    name_similarity = float(views.names[i] @ views.names[j])
-    if declared:
-        score, band = 1.0, "same"
-    elif a.see or b.see:
-        return None
-    else:
-        score = evidence(similarity, name_similarity, overlap)
-        band = band_of(a, b, score, overlap, t)
-    if band is None:
-        return None
-    return DuplicatePair(a=a, b=b, evidence=round(score, 4), similarity=round(similarity, 4),
-                         name_similarity=round(name_similarity, 4), word_overlap=round(overlap, 3), band=band)
+
+    def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = ()):
+        self.entries = entries
+        self.views = views
+        self.declared = {frozenset(p) for p in declared}
+        self.named = {frozenset(p) for p in name_links(entries)}
+        self.classes = identity_classes(len(entries), [tuple(p) for p in self.declared | self.named if len(p) == 2])
+        self.members: dict[int, list[int]] = {}
+        for i, c in enumerate(self.classes):
+            self.members.setdefault(int(c), []).append(i)
+        self._words = [set(stem_words(e.definition)) for e in entries]
+        self._between: dict[tuple[int, int], float | None] = {}
+
+    def overlap(self, i: int, j: int) -> float:
+        return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
+
+    def own_evidence(self, i: int, j: int) -> float:
+        return evidence(float(self.views.definition[i] @ self.views.definition[j]),
+                        float(self.views.names[i] @ self.views.names[j]), self.overlap(i, j))
+
+    def between(self, i: int, j: int) -> float | None:
+        """Mean evidence between the classes of entries i and j; None when either is only cross-references."""
+        key = tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
+        if key not in self._between:
+            scores = [self.own_evidence(a, b) for a in self.members[key[0]] for b in self.members[key[1]]
+                      if not self.entries[a].see and not self.entries[b].see]
+            self._between[key] = float(np.mean(scores)) if scores else None
+        return self._between[key]
+
+    def pair(self, i: int, j: int, t: Thresholds = DEFAULT_THRESHOLDS) -> DuplicatePair | None:
+        """The banded pair of entries i and j, or None when they are unrelated."""
+        a, b = self.entries[i], self.entries[j]
+        overlap = self.overlap(i, j)
+        if self.classes[i] == self.classes[j]:
+            score, basis = 1.0, ("named" if frozenset((i, j)) in self.named else "declared")
+            copies = not (a.see or b.see) and band_of(a, b, 1.0, overlap, t) == "identical"
+            band = "identical" if copies else "same"
+        else:
+            score, basis = self.between(i, j), "meaning"
+            if score is None:
+                return None
+            band = band_of(a, b, score, overlap, t)
+        if band is None:
+            return None
+        return DuplicatePair(a=a, b=b, evidence=round(score, 4),
+                             similarity=round(float(self.views.definition[i] @ self.views.definition[j]), 4),
+                             name_similarity=round(float(self.views.names[i] @ self.views.names[j]), 4),
+                             word_overlap=round(overlap, 3), band=band, basis=basis)
+
+    def pairs(self, t: Thresholds = DEFAULT_THRESHOLDS, top_k: int = 20) -> list[DuplicatePair]:
+        """Every banded pair, strongest evidence first.
+
+        Candidates are each entry's top_k neighbours on definition and names together (their
+        concatenation's cosine is the mean of the two cosines), every two members of a class, and every
+        member pair of two classes that have one candidate between them.
+        """
+        both = np.hstack([self.views.definition, self.views.names]) / np.sqrt(2.0)
+        class_pairs = {tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
+                       for i, j in candidate_pairs(both, top_k)}
+        class_pairs |= {(c, c) for c, members in self.members.items() if len(members) > 1}
+        candidates = {tuple(sorted((a, b))) for ca, cb in class_pairs
+                      for a in self.members[ca] for b in self.members[cb] if a != b}
+        found = (self.pair(i, j, t) for i, j in sorted(candidates))
+        return sorted((p for p in found if p), key=lambda p: -p.evidence)
+
+
+def duplicate_pairs(entries: Sequence[Entry], views: EntryViews, t: Thresholds = DEFAULT_THRESHOLDS,
+                    declared: Iterable[tuple[int, int]] = ()) -> list[DuplicatePair]:
+    """Every banded pair, strongest evidence first; `declared` pairs (i, j) are 'See X.' links."""
+    return PairScorer(entries, views, declared).pairs(t)
 
 
 def reference_links(references: dict[int, list[int]]) -> list[tuple[int, int]]:
-    """Pairs the glossaries declare one concept: each 'See X.' entry with every entry X resolves to,
-    and two entries that point at the same X with each other. `references`: pointer -> targets."""
-    links = {tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets}
-    pointers = sorted(references)
-    for n, p in enumerate(pointers):
-        for q in pointers[n + 1:]:
-            if set(references[p]) & set(references[q]):
-                links.add((p, q))
-    return sorted(links)
+    """Pairs the glossaries declare one concept: each 'See X.' entry with every entry X resolves to.
+    `references`: pointer -> targets. (Two pointers to one X meet through X: see PairScorer.)"""
+    return sorted({tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets})
 
 
 def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int]]:
@@ -114,26 +168,6 @@ def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int
         max_pairs=max(10_000, len(vectors) * top_k),
     )
     return [(int(i), int(j)) for _, i, j in mined]
-
-
-def duplicate_pairs(entries: Sequence[Entry], views: EntryViews, t: Thresholds = DEFAULT_THRESHOLDS,
-                    declared: Iterable[tuple[int, int]] = ()) -> list[DuplicatePair]:
-    """Every banded pair, strongest evidence first; `declared` pairs (i, j) are 'See X.' links.
-
-    Candidates are mined on definition and names together (their concatenation's cosine is the mean
-    of the two cosines), so every pair the evidence could promote is among each entry's neighbours.
-    """
-    both = np.hstack([views.definition, views.names]) / np.sqrt(2.0)
-    words = [set(stem_words(e.definition)) for e in entries]
-    links = {frozenset(p) for p in declared}
-    pairs = []
-    candidates = {tuple(sorted(pair)) for pair in [*candidate_pairs(both), *links]}
-    for i, j in sorted(candidates):
-        overlap = _jaccard(words[i], words[j], entries[i].definition, entries[j].definition)
-        pair = pair_of(entries[i], entries[j], views, i, j, overlap, t, declared=frozenset((i, j)) in links)
-        if pair:
-            pairs.append(pair)
-    return sorted(pairs, key=lambda p: -p.evidence)
 
 
 def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> list[ConceptGroup]:

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import yaml
 
-from .concepts import DEFAULT_THRESHOLDS, Thresholds, pair_of, word_overlap
+from .concepts import DEFAULT_THRESHOLDS, PairScorer, Thresholds
 from .errors import CorpusError
 from .search import fuse
 
@@ -120,13 +120,10 @@ def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[str, di
 
 def pair_predictions(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[str | None]:
     """The band the product gives each labeled pair (None: not even related)."""
-    links = {frozenset(link) for link in searcher.see_links()}
+    scorer: PairScorer = searcher.pair_scorer
     out = []
     for p in pairs:
-        a, b = searcher.entry(p.a), searcher.entry(p.b)
-        i, j = searcher.position(a), searcher.position(b)
-        pair = pair_of(a, b, searcher.views, i, j, word_overlap(a.definition, b.definition), t,
-                       declared=frozenset((i, j)) in links)
+        pair = scorer.pair(searcher.position(searcher.entry(p.a)), searcher.position(searcher.entry(p.b)), t)
         out.append(pair.band if pair else None)
     return out
 

@@ -19,6 +19,12 @@ def group_json(group: ConceptGroup) -> dict:
     }
 
 
+def named_alike(group: ConceptGroup) -> bool:
+    """True when the glossaries name every pair of the group as one concept (term, alias, acronym, 'See X.'):
+    its score is then 1.00 by declaration, whatever its definitions say."""
+    return bool(group.pairs) and group.band != "related" and all(p.basis != "meaning" for p in group.pairs)
+
+
 def to_csv(groups: Sequence[ConceptGroup]) -> str:
     """One row per entry, grouped: spreadsheet-friendly."""
     out = io.StringIO()
@@ -34,7 +40,8 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
 def to_markdown(groups: Sequence[ConceptGroup]) -> str:
     lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
     for n, g in enumerate(groups, start=1):
-        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f})", "",
+        why = ", named alike" if named_alike(g) else ""
+        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f}{why})", "",
                   "| glossary | term | definition |", "|---|---|---|"]
         for e in g.entries:
             definition = " ".join(e.definition.split()).replace("|", "\\|")

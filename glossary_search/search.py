@@ -16,10 +16,10 @@ from .concepts import (
     BANDS,
     DEFAULT_THRESHOLDS,
     EntryViews,
+    PairScorer,
     Thresholds,
     concept_groups,
     concept_of,
-    duplicate_pairs,
     project_2d,
     reference_links,
     related_entries,
@@ -114,6 +114,7 @@ class Searcher:
         self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
+        self.pair_scorer = PairScorer(self.entries, self.views, self._see_links)
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -222,7 +223,7 @@ class Searcher:
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
         if thresholds is None or thresholds == DEFAULT_THRESHOLDS:
             return self._default_concepts().pairs
-        return duplicate_pairs(self.entries, self.views, thresholds, self.see_links())
+        return self.pair_scorer.pairs(thresholds)
 
     def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
                    glossaries: Sequence[str] | None = None) -> list[ConceptGroup]:
@@ -240,7 +241,7 @@ class Searcher:
             groups = self._default_concepts().groups
         else:
             t = replace(DEFAULT_THRESHOLDS, same=threshold, related=min(DEFAULT_THRESHOLDS.related, threshold))
-            groups = concept_groups(self.entries, duplicate_pairs(self.entries, self.views, t, self.see_links()))
+            groups = concept_groups(self.entries, self.pair_scorer.pairs(t))
         if bands:
             groups = [g for g in groups if g.band in bands]
         if glossaries:
@@ -286,7 +287,7 @@ class Searcher:
     def _default_concepts(self) -> _Concepts:
         with self._concepts_lock:
             if self._concepts is None:
-                pairs = duplicate_pairs(self.entries, self.views, declared=self.see_links())
+                pairs = self.pair_scorer.pairs()
                 groups = concept_groups(self.entries, pairs)
                 self._concepts = _Concepts(pairs, groups, concept_of(groups))
             return self._concepts

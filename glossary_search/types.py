@@ -68,11 +68,14 @@ class DuplicatePair:
 
     a: Entry
     b: Entry
-    evidence: float  # mean of the three below: what the band is decided on
+    evidence: float  # what the band is decided on: 1.0 when named one concept, else see `basis`
     similarity: float  # cosine of the two definitions
     name_similarity: float  # cosine of the two names (term, acronym, aliases)
     word_overlap: float  # Jaccard of stemmed definition words
     band: str  # "identical", "same", "related"
+    # "named": same term, alias or nested acronym; "declared": joined by a 'See X.' reference;
+    # "meaning": the mean of the three above, over the two entries and their namesakes.
+    basis: str = "meaning"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 
 from glossary_search.concepts import (
     EntryViews,
+    PairScorer,
     Thresholds,
     band_of,
     canonical_name,
@@ -16,6 +17,7 @@ from glossary_search.concepts import (
     related_entries,
     word_overlap,
 )
+from glossary_search.identity import name_links, same_name
 from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
 from glossary_search.texts import Row, vectors_by_kind
 from glossary_search.types import Entry
@@ -126,10 +128,46 @@ def test_cross_references_are_one_concept_with_their_target_and_never_compared_b
                           see="Customer Service Representative")
     vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 1, 0)])  # the vectors say "unrelated"
     links = reference_links({1: [0], 2: [0]})
-    assert links == [(0, 1), (0, 2), (1, 2)]  # both point at the CSR entry, so they are one concept too
+    assert links == [(0, 1), (0, 2)]
     pairs = duplicate_pairs([target, pointer, other_pointer], EntryViews(vectors, vectors), declared=links)
-    assert {p.band for p in pairs} == {"same"} and len(pairs) == 3
+    assert {p.band for p in pairs} == {"same"} and len(pairs) == 3  # the two pointers meet through their target
+    assert {p.basis for p in pairs} == {"declared"}
     groups = concept_groups([target, pointer, other_pointer], pairs)
     assert [len(g.entries) for g in groups] == [3]
     # Without a declaration, two 'See X.' texts are not compared by their (identical) words.
     assert duplicate_pairs([pointer, other_pointer], EntryViews(vectors[1:], vectors[1:])) == []
+
+
+def test_same_name_joins_terms_aliases_and_nested_acronyms_but_not_acronym_collisions():
+    csat = E(1, "Customer Satisfaction", "x", "CSAT", glossary="g1")
+    csat_score = E(2, "Customer Satisfaction Score", "y", "CSAT", glossary="g2")
+    rep = E(3, "Customer Service Representative", "z", "CSR")
+    responsibility = E(4, "Corporate Social Responsibility", "w", "CSR")
+    channels = E(5, "Channels", "v", glossary="g1")
+    contact_channels = Entry(glossary="g2", position=6, term="Contact Channels", definition="u", aliases=("Channel",))
+    assert same_name(csat, csat_score)  # 'Customer Satisfaction (CSAT)' is 'Customer Satisfaction Score (CSAT)'
+    assert not same_name(rep, responsibility)  # one acronym, two concepts
+    assert same_name(channels, contact_channels)  # the glossary's alias 'Channel'
+    assert same_name(E(7, "KPIs", "a"), E(8, "KPI", "b"))
+    assert name_links([csat, csat_score, rep, responsibility, channels, contact_channels]) == [(0, 1), (4, 5)]
+
+
+def test_namesakes_are_one_concept_and_are_compared_to_others_together():
+    entries = [
+        E(1, "Churn Rate", "customers lost", glossary="g1"),
+        E(2, "Churn Rate", "share of customers who leave", glossary="g2"),
+        E(3, "Account Churn", "accounts closed", glossary="g1"),
+    ]
+    # The two Churn Rates read apart; Account Churn is close to the first one only.
+    definitions = np.stack([unit(1, 0, 0), unit(0.3, 1, 0), unit(1, 0.1, 0)])
+    names = np.stack([unit(1, 0, 0), unit(1, 0, 0), unit(1, 1, 0)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3)
+    named = scorer.pair(0, 1, t)
+    assert (named.band, named.basis, named.evidence) == ("same", "named", 1.0)
+    first, second = scorer.pair(0, 2, t), scorer.pair(1, 2, t)
+    assert first.evidence == second.evidence  # Account Churn meets both Churn Rates with one score...
+    mean = (scorer.own_evidence(0, 2) + scorer.own_evidence(1, 2)) / 2
+    assert first.evidence == pytest.approx(mean, abs=1e-4)  # ...the mean over the namesakes
+    assert scorer.own_evidence(0, 2) > first.evidence > scorer.own_evidence(1, 2)
+    assert first.band == second.band

@@ -1,0 +1,53 @@
+"""Entries the glossaries themselves name as one concept, before any vector is compared.
+
+Three kinds of naming say so: the same term or alias ('Churn Rate' in two glossaries, 'Channels' and
+an entry with the alias 'Channel'), the same acronym on nested names ('Customer Satisfaction (CSAT)' and
+'Customer Satisfaction Score (CSAT)', but not the two CSRs), and 'See X.' cross-references.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+from typing import Iterable, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from .corpus import normalize_name
+from .types import Entry
+
+NESTED_NAMES = 90  # rapidfuzz token_set_ratio: one name's words within the other's, give or take a typo
+
+
+def _names(entry: Entry) -> set[str]:
+    return {key for key in (normalize_name(n) for n in (entry.term, *entry.aliases)) if key}
+
+
+def same_name(a: Entry, b: Entry) -> bool:
+    """A shared term or alias, or a shared acronym on names nested one in the other."""
+    if _names(a) & _names(b):
+        return True
+    return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
+                and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
+
+
+def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, that `same_name` joins; only entries sharing a name or acronym are compared."""
+    buckets: dict[str, set[int]] = defaultdict(set)
+    for i, e in enumerate(entries):
+        for key in _names(e):
+            buckets["name:" + key].add(i)
+        if e.acronym:
+            buckets["acronym:" + e.acronym.casefold()].add(i)
+    return sorted({(i, j) for members in buckets.values() for i, j in combinations(sorted(members), 2)
+                   if same_name(entries[i], entries[j])})
+
+
+def identity_classes(n: int, links: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Class label per entry: the connected components of the links (scipy's csgraph)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pairs = np.asarray(list(links), dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
