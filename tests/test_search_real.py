@@ -100,6 +100,17 @@ def test_exact_duplicates_in_the_seeds_are_all_in_the_identical_band(real_search
             frozenset({"Customer Feedback", "Customer Insights"})} <= pairs
 
 
+def test_names_alike_make_one_concept_across_glossaries(real_searcher):
+    """The issue's example: a seed 'Customer Satisfaction (CSAT)' and curated 'Customer Satisfaction Score's."""
+    groups = real_searcher.duplicates(bands=["identical", "same"])
+    csat = next(g for g in groups if any(e.term == "Customer Satisfaction" for e in g.entries))
+    assert {e.term for e in csat.entries} == {"Customer Satisfaction", "Customer Satisfaction Score"}
+    assert len({e.glossary for e in csat.entries}) == 3 and csat.score == 1.0
+    # One acronym, two concepts: the CSRs stay apart.
+    for g in groups:
+        assert not {"Corporate Social Responsibility", "Customer Service Representative"} <= {e.term for e in g.entries}
+
+
 def test_same_answers_from_eight_threads(real_searcher):
     questions = [q.text for q in ev.load_questions(ROOT / "eval" / "questions.yaml")]
     expected = {q: [h.entry.id for h in real_searcher.ask(q)] for q in questions}
