@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -12,6 +13,7 @@ from .keyword import stem_words
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
+CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplicate pairs
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,9 @@ class PairScorer:
     def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = ()):
         self.entries = entries
         self.views = views
-        self.declared = {frozenset(p) for p in declared}
-        self.named = {frozenset(p) for p in name_links(entries)}
-        self.classes = identity_classes(len(entries), [tuple(p) for p in self.declared | self.named if len(p) == 2])
+        named = name_links(entries)
+        self.named = {frozenset(p) for p in named}
+        self.classes = identity_classes(len(entries), [*declared, *named])
         self.members: dict[int, list[int]] = {}
         for i, c in enumerate(self.classes):
             self.members.setdefault(int(c), []).append(i)
@@ -93,9 +95,13 @@ class PairScorer:
     def overlap(self, i: int, j: int) -> float:
         return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
 
+    def cosines(self, i: int, j: int) -> tuple[float, float]:
+        """(definition cosine, names cosine) of entries i and j."""
+        return (float(self.views.definition[i] @ self.views.definition[j]),
+                float(self.views.names[i] @ self.views.names[j]))
+
     def own_evidence(self, i: int, j: int) -> float:
-        return evidence(float(self.views.definition[i] @ self.views.definition[j]),
-                        float(self.views.names[i] @ self.views.names[j]), self.overlap(i, j))
+        return evidence(*self.cosines(i, j), self.overlap(i, j))
 
     def between(self, i: int, j: int) -> float | None:
         """Mean evidence between the classes of entries i and j; None when either is only cross-references."""
@@ -121,26 +127,30 @@ class PairScorer:
             band = band_of(a, b, score, overlap, t)
         if band is None:
             return None
-        return DuplicatePair(a=a, b=b, evidence=round(score, 4),
-                             similarity=round(float(self.views.definition[i] @ self.views.definition[j]), 4),
-                             name_similarity=round(float(self.views.names[i] @ self.views.names[j]), 4),
-                             word_overlap=round(overlap, 3), band=band, basis=basis)
+        similarity, name_similarity = self.cosines(i, j)
+        return DuplicatePair(a=a, b=b, evidence=round(score, 4), similarity=round(similarity, 4),
+                             name_similarity=round(name_similarity, 4), word_overlap=round(overlap, 3),
+                             band=band, basis=basis)
 
-    def pairs(self, t: Thresholds = DEFAULT_THRESHOLDS, top_k: int = 20) -> list[DuplicatePair]:
-        """Every banded pair, strongest evidence first.
+    def pairs(self, t: Thresholds = DEFAULT_THRESHOLDS) -> list[DuplicatePair]:
+        """Every banded pair, strongest evidence first (a new threshold re-bands the same candidates)."""
+        found = (self.pair(i, j, t) for i, j in self.candidates)
+        return sorted((p for p in found if p), key=lambda p: -p.evidence)
 
-        Candidates are each entry's top_k neighbours on definition and names together (their
+    @cached_property
+    def candidates(self) -> list[tuple[int, int]]:
+        """Pairs (i, j), i < j, worth banding, mined once whatever the thresholds.
+
+        Each entry's CANDIDATES_PER_ENTRY neighbours on definition and names together (their
         concatenation's cosine is the mean of the two cosines), every two members of a class, and every
         member pair of two classes that have one candidate between them.
         """
         both = np.hstack([self.views.definition, self.views.names]) / np.sqrt(2.0)
         class_pairs = {tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
-                       for i, j in candidate_pairs(both, top_k)}
+                       for i, j in candidate_pairs(both, CANDIDATES_PER_ENTRY)}
         class_pairs |= {(c, c) for c, members in self.members.items() if len(members) > 1}
-        candidates = {tuple(sorted((a, b))) for ca, cb in class_pairs
-                      for a in self.members[ca] for b in self.members[cb] if a != b}
-        found = (self.pair(i, j, t) for i, j in sorted(candidates))
-        return sorted((p for p in found if p), key=lambda p: -p.evidence)
+        return sorted({tuple(sorted((a, b))) for ca, cb in class_pairs
+                       for a in self.members[ca] for b in self.members[cb] if a != b})
 
 
 def duplicate_pairs(entries: Sequence[Entry], views: EntryViews, t: Thresholds = DEFAULT_THRESHOLDS,

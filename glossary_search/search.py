@@ -108,13 +108,12 @@ class Searcher:
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
         self.names = NameMatcher(self.entries)
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
-        self._see_links = self._resolve_see_links()
         vectors = stored_index.vectors()
         rows, _ = corpus_rows(self.entries, scheme)
         self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
-        self.pair_scorer = PairScorer(self.entries, self.views, self._see_links)
+        self.pair_scorer = PairScorer(self.entries, self.views, self._see_links())
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -249,11 +248,8 @@ class Searcher:
             groups = [g for g in groups if any(e.glossary in glossaries for e in g.entries)]
         return groups
 
-    def see_links(self) -> list[tuple[int, int]]:
+    def _see_links(self) -> list[tuple[int, int]]:
         """Entry pairs (i, j) that the glossaries' 'See X.' references declare one concept."""
-        return self._see_links
-
-    def _resolve_see_links(self) -> list[tuple[int, int]]:
         references = {i: [self.position(t) for t in self.corpus.resolve_see(e)]
                       for i, e in enumerate(self.entries) if e.see}
         return reference_links({i: targets for i, targets in references.items() if targets})
