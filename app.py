@@ -21,7 +21,7 @@ from glossary_search.display import (
 )
 from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.errors import GlossaryError, UsageError
-from glossary_search.report import named_alike, to_csv, to_markdown
+from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import Searcher
 
 EXAMPLES = [
@@ -176,7 +176,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
                           help="How sure we are that two entries define one concept: the mean of definition similarity, "
                                "name similarity and shared words. Entries named alike (same term, alias, acronym "
-                               "or a 'See' reference) are one concept whatever the threshold. Lower finds more pairs; "
+                               "or a 'See' reference) are one concept whatever the threshold; names nested with different "
+                               "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
                                f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     bands = c2.multiselect("Bands", ["identical", "same", "related"], default=["identical", "same"])
     groups = searcher.duplicates(threshold=threshold, bands=bands or None, glossaries=glossaries or None)
@@ -186,7 +187,7 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     d3.caption(f"{len(groups)} group(s)")
     for n, g in enumerate(groups[:200]):
         with st.container(border=True):
-            why = " · named alike" if named_alike(g) else ""
+            why = f" · {basis_note(g)}" if basis_note(g) else ""
             st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}{why}")
             cols = st.columns(len(g.entries))
             for col, e in zip(cols, g.entries):

@@ -215,7 +215,7 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
       glossary-search duplicates --band identical --json
       glossary-search duplicates --csv dupes.csv --markdown dupes.md
     """
-    from .report import group_json, named_alike, to_csv, to_markdown
+    from .report import basis_note, group_json, to_csv, to_markdown
 
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
@@ -227,7 +227,8 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
         if as_json:
             click.echo(json.dumps(group_json(g), ensure_ascii=False))
             continue
-        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}" + ("  (named alike)" if named_alike(g) else ""), bold=True)
+        why = basis_note(g)
+        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}" + (f"  ({why})" if why else ""), bold=True)
         for e in g.entries:
             text = textwrap.shorten(" ".join(e.definition.split()), 90, placeholder=" …")
             click.echo(f"            {e.label} [{e.glossary}]: {text}")

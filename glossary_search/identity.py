@@ -3,6 +3,8 @@
 Three kinds of naming say so: the same term or alias ('Churn Rate' in two glossaries, 'Channels' and
 an entry with the alias 'Channel'), the same acronym on nested names ('Customer Satisfaction (CSAT)' and
 'Customer Satisfaction Score (CSAT)', but not the two CSRs), and 'See X.' cross-references.
+
+Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue.
 """
 from __future__ import annotations
 
@@ -29,6 +31,19 @@ def same_name(a: Entry, b: Entry) -> bool:
         return True
     return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
+
+
+def different_heads(a: Entry, b: Entry) -> bool:
+    """One term's words nested in the other's, but the two end on different words.
+
+    The last word of an English compound is its head, the kind of thing it names: 'Queue Time' is a
+    time, 'Customer Journey Map' a map, 'Customer Effort Score' a score. Such names are neighbours
+    (a measure or an artefact of the shorter one), never one concept; 'Support Ticket' keeps the head
+    of 'Ticket' and may well be one.
+    """
+    wa, wb = normalize_name(a.term).split(), normalize_name(b.term).split()
+    short, long = sorted((wa, wb), key=len)
+    return bool(short) and len(short) < len(long) and set(short) < set(long) and short[-1] != long[-1]
 
 
 def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:

@@ -25,6 +25,15 @@ def named_alike(group: ConceptGroup) -> bool:
     return bool(group.pairs) and group.band != "related" and all(p.basis != "meaning" for p in group.pairs)
 
 
+def basis_note(group: ConceptGroup) -> str:
+    """Why a group's band is not read off its score alone: '' when it is."""
+    if named_alike(group):
+        return "named alike"
+    if group.band == "related" and any(p.basis == "heads" for p in group.pairs):
+        return "names of different kinds"
+    return ""
+
+
 def to_csv(groups: Sequence[ConceptGroup]) -> str:
     """One row per entry, grouped: spreadsheet-friendly."""
     out = io.StringIO()
@@ -40,7 +49,7 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
 def to_markdown(groups: Sequence[ConceptGroup]) -> str:
     lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
     for n, g in enumerate(groups, start=1):
-        why = ", named alike" if named_alike(g) else ""
+        why = f", {basis_note(g)}" if basis_note(g) else ""
         lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f}{why})", "",
                   "| glossary | term | definition |", "|---|---|---|"]
         for e in g.entries:

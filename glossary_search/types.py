@@ -74,7 +74,8 @@ class DuplicatePair:
     word_overlap: float  # Jaccard of stemmed definition words
     band: str  # "identical", "same", "related"
     # "named": same term, alias or nested acronym; "declared": joined by a 'See X.' reference;
-    # "meaning": the mean of the three above, over the two entries and their namesakes.
+    # "meaning": the mean of the three above, over the two entries and their namesakes;
+    # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related.
     basis: str = "meaning"
 
 

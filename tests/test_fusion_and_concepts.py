@@ -17,7 +17,7 @@ from glossary_search.concepts import (
     related_entries,
     word_overlap,
 )
-from glossary_search.identity import name_links, same_name
+from glossary_search.identity import different_heads, name_links, same_name
 from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
 from glossary_search.texts import Row, vectors_by_kind
 from glossary_search.types import Entry
@@ -107,7 +107,7 @@ def test_canonical_name_is_the_most_common_term_with_acronym():
 
 
 def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
-    names = ["NPS", "NPS copy", "CSAT", "CSAT copy", "Chatbot"]
+    names = ["NPS", "Promoter Score", "CSAT", "Satisfaction", "Chatbot"]
     texts = ["promoters recommend", "likelihood referral", "satisfied buyers", "happy clients", "software robot"]
     entries = [E(i, t, d) for i, (t, d) in enumerate(zip(names, texts), start=1)]
     vectors = np.stack([unit(1, 0, 0), unit(1, 0.01, 0), unit(1, 0.5, 0), unit(1, 0.52, 0), unit(0, 0, 1)])
@@ -115,8 +115,8 @@ def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
     groups = concept_groups(entries, duplicate_pairs(entries, EntryViews(vectors, vectors), t))
     related = related_entries(0, entries, vectors, groups, top_k=3)
     terms = [r.entry.term for r in related]
-    assert "NPS copy" not in terms
-    assert terms[0] in ("CSAT", "CSAT copy") and not {"CSAT", "CSAT copy"} <= set(terms)
+    assert "Promoter Score" not in terms
+    assert terms[0] in ("CSAT", "Satisfaction") and not {"CSAT", "Satisfaction"} <= set(terms)
     assert terms[-1] == "Chatbot"
 
 
@@ -171,3 +171,24 @@ def test_namesakes_are_one_concept_and_are_compared_to_others_together():
     assert first.evidence == pytest.approx(mean, abs=1e-4)  # ...the mean over the namesakes
     assert scorer.own_evidence(0, 2) > first.evidence > scorer.own_evidence(1, 2)
     assert first.band == second.band
+
+
+def test_nested_names_with_different_heads_name_different_kinds():
+    assert different_heads(E(1, "Queue", "a"), E(2, "Queue Time", "b"))  # a time, not a queue
+    assert different_heads(E(1, "Customer Journey Map", "a"), E(2, "Customer Journeys", "b"))
+    assert not different_heads(E(1, "Ticket", "a"), E(2, "Support Ticket", "b"))  # still a ticket
+    assert not different_heads(E(1, "Queue Time", "a"), E(2, "Wait Time", "b"))  # not nested
+    assert not different_heads(E(1, "Queue", "a"), E(2, "Queues", "b"))  # one name
+
+
+def test_names_of_different_kinds_are_at_most_related_unless_worded_alike():
+    entries = [E(1, "Queue", "customers waiting in line"), E(2, "Queue Time", "time customers wait in line"),
+               E(3, "Support Ticket", "a customer request record")]
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(0, 1, 0)])
+    scorer = PairScorer(entries, EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    capped = scorer.pair(0, 1, t)
+    assert capped.evidence >= t.same  # close enough to be 'same' by meaning...
+    assert (capped.band, capped.basis) == ("related", "heads")  # ...but a time is not a queue
+    copies = PairScorer([entries[0], E(2, "Queue Time", entries[0].definition)], EntryViews(close[:2], close[:2]))
+    assert copies.pair(0, 1, t).band == "identical"  # one definition under two names is still reported
