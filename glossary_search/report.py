@@ -27,8 +27,9 @@ def named_alike(group: ConceptGroup) -> bool:
 
 def basis_note(group: ConceptGroup) -> str:
     """Why a group's band is not read off its score alone: '' when it is."""
-    if named_alike(group):
-        return "named alike"
+    if named_alike(group):  # its 1.00 is by name: say how far the definitions themselves agree
+        agree = [p.similarity for p in group.pairs if not (p.a.see or p.b.see) and group.band == "same"]
+        return "named alike" + (f", definitions {min(agree):.2f} similar" if agree else "")
     if group.band == "related" and any(p.basis == "heads" for p in group.pairs):
         return "names of different kinds"
     return ""

@@ -107,6 +107,8 @@ def test_names_alike_make_one_concept_across_glossaries(real_searcher):
     csat = next(g for g in groups if any(e.term == "Customer Satisfaction" for e in g.entries))
     assert {e.term for e in csat.entries} == {"Customer Satisfaction", "Customer Satisfaction Score"}
     assert len({e.glossary for e in csat.entries}) == 3 and csat.score == 1.0
+    # The 1.00 is by name; the note says how far the definitions themselves agree.
+    assert basis_note(csat) == f"named alike, definitions {min(p.similarity for p in csat.pairs):.2f} similar"
     # One acronym, two concepts: the CSRs stay apart.
     for g in groups:
         assert not {"Corporate Social Responsibility", "Customer Service Representative"} <= {e.term for e in g.entries}
