@@ -48,11 +48,14 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def common_options(func):
-    """--corpus, --index and --model on every command."""
+corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
+                             help="Folder of glossary YAML files (default: the repo's corpus/).")
 
-    @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
-                  help="Folder of glossary YAML files (default: the repo's corpus/).")
+
+def common_options(func):
+    """--corpus, --index, --model and --backend on every command that searches."""
+
+    @corpus_option
     @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
                   help="Folder for the index (default: the repo's index/).")
     @click.option("--model", default=None, envvar="GLOSSARY_SEARCH_MODEL",
@@ -245,10 +248,10 @@ def _write_report(path: Path, text: str) -> None:
 
 
 @cli.command()
-@common_options
+@corpus_option
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of seed texts to check fidelity against (default: <corpus>/sources).")
-def check(corpus_dir, index_dir, model, backend, sources):
+def check(corpus_dir, sources):
     """Validate the corpus: schema, cross-references, and fidelity to seed texts where present."""
     from .corpus import load_corpus
     from .provenance import fidelity_problems, seed_lines
