@@ -128,17 +128,19 @@ def pair_predictions(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEF
     return out
 
 
-def same_concept_metrics(pairs: Sequence[LabeledPair], predicted: Sequence[str | None]) -> dict[str, float]:
-    """Precision and recall of 'same concept' (bands identical + same) against the labels."""
+def same_concept_metrics(pairs: Sequence[LabeledPair], predicted: Sequence[str | None]) -> dict:
+    """Precision and recall of 'same concept' (bands identical + same) against the labels, with the counts
+    behind them. Precision is None when nothing is called 'same', recall None when no pair is labeled so."""
     said = [p in ("identical", "same") for p in predicted]
     truth = [p.label == "same" for p in pairs]
     tp = sum(s and t for s, t in zip(said, truth))
     fp = sum(s and not t for s, t in zip(said, truth))
     fn = sum(t and not s for s, t in zip(said, truth))
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    return {"n": len(pairs), "precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
+    return {"n": len(pairs), "labeled_same": tp + fn, "called_same": tp + fp, "wrongly_same": fp,
+            "precision": precision, "recall": recall, "f1": f1}
 
 
 def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> dict:
@@ -149,6 +151,17 @@ def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = 
             continue
         out[split] = same_concept_metrics(ps, pair_predictions(searcher, ps, t))
     return out
+
+
+def reported_pairs(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, int]:
+    """Every pair the product calls 'same' over the whole corpus, counted by its label ('unlabeled' if none):
+    what a glossary owner's report holds, beyond the labeled sample."""
+    labels = {frozenset((p.a, p.b)): p.label for p in pairs}
+    counts = {"same": 0, "related": 0, "different": 0, "unlabeled": 0}
+    for pair in searcher.pair_scorer.pairs(t):
+        if pair.band in ("identical", "same"):
+            counts[labels.get(frozenset((pair.a.id, pair.b.id)), "unlabeled")] += 1
+    return counts
 
 
 def sweep_thresholds(searcher, pairs: Sequence[LabeledPair]) -> list[tuple[Thresholds, dict]]:

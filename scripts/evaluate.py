@@ -40,10 +40,15 @@ def main() -> None:
 
     pairs = ev.load_pairs(ROOT / "eval" / "duplicates.yaml")
     print(f"\n## Near duplicates: 'same concept' at the default thresholds ({len(pairs)} labeled pairs)\n")
-    print("| split | pairs | precision | recall | F1 |")
-    print("|---|---|---|---|---|")
+    print("| split | pairs | labeled same | called same | wrongly same | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|---|---|")
     for split, m in ev.evaluate_duplicates(searcher, pairs).items():
-        print(f"| {split} | {m['n']} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} |")
+        figures = " | ".join("n/a" if m[k] is None else f"{m[k]:.3f}" for k in ("precision", "recall", "f1"))
+        print(f"| {split} | {m['n']} | {m['labeled_same']} | {m['called_same']} | {m['wrongly_same']} | {figures} |")
+    counts = ev.reported_pairs(searcher, pairs)
+    print(f"\nOver the whole corpus the product calls {sum(counts.values())} pairs 'same': "
+          + ", ".join(f"{n} labeled {label}" if label != "unlabeled" else f"{n} unlabeled" for label, n in counts.items())
+          + ".")
 
     if args.misses:
         print("\n## Tune-split misses at rank 1\n")
