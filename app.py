@@ -184,7 +184,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
     d1, d2, d3 = st.columns([1, 1, 3])
     d1.download_button(":material/download: CSV", to_csv(groups), "duplicates.csv", "text/csv")
     d2.download_button(":material/download: Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
-    d3.caption(f"{len(groups)} group(s)")
+    d3.caption(f"{len(groups)} group(s). Groups *named alike* share a term, alias, acronym or 'See' reference; "
+               "groups *by meaning* are suggestions from the definitions alone: review them.")
     for n, g in enumerate(groups[:200]):
         with st.container(border=True):
             why = f" · {basis_note(g)}" if basis_note(g) else ""

@@ -116,6 +116,7 @@ def test_duplicates_view_lists_groups_and_offers_downloads(app):
     assert not app.exception
     assert any("identical" in m.value for m in app.markdown)
     assert any("Customer Satisfaction Score" in m.value and "named alike" in m.value for m in app.markdown)
+    assert any("by meaning" in m.value for m in app.markdown)  # the suggestions to review say so
     threshold = lambda: next(s for s in app.slider if s.label.startswith("Same-concept"))  # noqa: E731
     threshold().set_value(0.7).run()  # a stricter threshold finds fewer groups
     strict = [c.value for c in app.caption if "group(s)" in c.value][0]
