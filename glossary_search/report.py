@@ -42,11 +42,12 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
     """One row per entry, grouped: spreadsheet-friendly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["group", "band", "score", "canonical", "glossary", "term", "acronym", "definition", "id"])
+    writer.writerow(["group", "band", "score", "canonical", "glossary", "term", "acronym", "definition", "id", "why"])
     for n, g in enumerate(groups, start=1):
+        why = basis_note(g)
         for e in g.entries:
             writer.writerow([n, g.band, f"{g.score:.3f}", g.canonical, e.glossary, e.term, e.acronym or "",
-                             e.definition, e.id])
+                             e.definition, e.id, why])
     return out.getvalue()
 
 

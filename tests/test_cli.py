@@ -1,6 +1,7 @@
 """The `glossary-search` command: output contracts, exit codes and one-line errors."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -87,6 +88,8 @@ def test_duplicates_json_and_exports(run, tmp_path):
     assert set(groups[0]) == {"score", "band", "canonical", "entries"}
     assert set(groups[0]["entries"][0]) >= {"term", "definition", "glossary"}
     assert "Callback" in csv_path.read_text() and md_path.read_text().startswith("# Near-duplicate terms")
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert {r["why"] for r in rows if r["term"] == "Callback"} == {"named alike"}  # a glossary owner can filter on it
 
 
 def test_check_reports_unresolved_cross_references(run):
