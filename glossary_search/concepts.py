@@ -240,6 +240,12 @@ def canonical_name(entries: Sequence[Entry]) -> str:
     return f"{term} ({acronym})" if acronym and acronym.lower() not in term.lower() else term
 
 
+def named_alike(group: ConceptGroup) -> bool:
+    """True when the glossaries name every pair of the group as one concept (term, alias, acronym, 'See X.'):
+    its score is then 1.00 by declaration, whatever its definitions say."""
+    return bool(group.pairs) and group.band != "related" and all(p.basis != "meaning" for p in group.pairs)
+
+
 def concept_of(groups: Sequence[ConceptGroup]) -> dict[str, ConceptGroup]:
     """Entry id -> its concept (the largest identical/same group it belongs to)."""
     out: dict[str, ConceptGroup] = {}

@@ -5,6 +5,7 @@ import csv
 import io
 from typing import Sequence
 
+from .concepts import named_alike
 from .types import ConceptGroup
 
 
@@ -17,12 +18,6 @@ def group_json(group: ConceptGroup) -> dict:
         "entries": [{"term": e.term, "definition": e.definition, "glossary": e.glossary, "id": e.id}
                     for e in group.entries],
     }
-
-
-def named_alike(group: ConceptGroup) -> bool:
-    """True when the glossaries name every pair of the group as one concept (term, alias, acronym, 'See X.'):
-    its score is then 1.00 by declaration, whatever its definitions say."""
-    return bool(group.pairs) and group.band != "related" and all(p.basis != "meaning" for p in group.pairs)
 
 
 def basis_note(group: ConceptGroup) -> str:

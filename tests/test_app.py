@@ -58,6 +58,13 @@ def test_entries_with_one_name_share_a_card_even_outside_a_concept_group(app):
     assert sum("Customer Satisfaction Score" in t for t in titles) == 1, titles
 
 
+def test_a_group_found_by_meaning_alone_does_not_merge_cards(app):
+    """The vectors find Inbound and Outbound Contact Center alike; they are opposites, each its own card."""
+    ask(app, "inbound contact center")
+    titles = card_titles(app)
+    assert titles[0] == "Inbound Contact Center" and "Outbound Contact Center" in titles, titles
+
+
 def test_glossary_filter_narrows_results(app):
     app.run()
     app.sidebar.multiselect[0].set_value(["office-gurus-bpo"]).run()
