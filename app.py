@@ -188,8 +188,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
                "groups *by meaning* are suggestions from the definitions alone: review them.")
     for n, g in enumerate(groups[:200]):
         with st.container(border=True):
-            why = f" · {basis_note(g)}" if basis_note(g) else ""
-            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}{why}")
+            why = basis_note(g)
+            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {why}" if why else ""))
             cols = st.columns(len(g.entries))
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -105,23 +105,28 @@ class PairScorer:
     def own_evidence(self, i: int, j: int) -> float:
         return evidence(*self.cosines(i, j), self.overlap(i, j))
 
+    def _class_key(self, i: int, j: int) -> tuple[int, int]:
+        return tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
+
+    def _member_pairs(self, key: tuple[int, int]) -> Iterator[tuple[int, int]]:
+        """Every member pair of two classes, cross-references left out (their 'See X.' defines nothing)."""
+        return ((a, b) for a in self.members[key[0]] for b in self.members[key[1]]
+                if not self.entries[a].see and not self.entries[b].see)
+
     def between(self, i: int, j: int) -> float | None:
         """Mean evidence between the classes of entries i and j; None when either is only cross-references."""
-        key = tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
+        key = self._class_key(i, j)
         if key not in self._between:
-            scores = [self.own_evidence(a, b) for a in self.members[key[0]] for b in self.members[key[1]]
-                      if not self.entries[a].see and not self.entries[b].see]
+            scores = [self.own_evidence(a, b) for a, b in self._member_pairs(key)]
             self._between[key] = float(np.mean(scores)) if scores else None
         return self._between[key]
 
     def heads_apart(self, i: int, j: int) -> bool:
         """True when some two members of the classes of i and j nest with different heads (identity.py)."""
-        key = tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
+        key = self._class_key(i, j)
         if key not in self._heads_apart:
             self._heads_apart[key] = key[0] != key[1] and any(
-                different_heads(self.entries[a], self.entries[b])
-                for a in self.members[key[0]] for b in self.members[key[1]]
-                if not self.entries[a].see and not self.entries[b].see)
+                different_heads(self.entries[a], self.entries[b]) for a, b in self._member_pairs(key))
         return self._heads_apart[key]
 
     def pair(self, i: int, j: int, t: Thresholds = DEFAULT_THRESHOLDS) -> DuplicatePair | None:
@@ -243,7 +248,7 @@ def canonical_name(entries: Sequence[Entry]) -> str:
 def named_alike(group: ConceptGroup) -> bool:
     """True when the glossaries name every pair of the group as one concept (term, alias, acronym, 'See X.'):
     its score is then 1.00 by declaration, whatever its definitions say."""
-    return bool(group.pairs) and group.band != "related" and all(p.basis != "meaning" for p in group.pairs)
+    return bool(group.pairs) and group.band != "related" and all(p.basis in ("named", "declared") for p in group.pairs)
 
 
 def concept_of(groups: Sequence[ConceptGroup]) -> dict[str, ConceptGroup]:

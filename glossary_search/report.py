@@ -49,8 +49,8 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
 def to_markdown(groups: Sequence[ConceptGroup]) -> str:
     lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
     for n, g in enumerate(groups, start=1):
-        why = f", {basis_note(g)}" if basis_note(g) else ""
-        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f}{why})", "",
+        why = basis_note(g)
+        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f}{', ' + why if why else ''})", "",
                   "| glossary | term | definition |", "|---|---|---|"]
         for e in g.entries:
             definition = " ".join(e.definition.split()).replace("|", "\\|")
