@@ -1,16 +1,22 @@
-"""Read and validate the YAML glossaries into Entry objects; every error names file, line, entry, field."""
+"""Read and validate the YAML glossaries into Entry objects; every error names file, line, entry, field.
+
+A glossary file is data from anyone: it is parsed without YAML anchors or aliases (a 1 KB "billion
+laughs" file expands to gigabytes), with duplicate keys refused instead of silently last-wins, nesting
+bounded, and every field held to a size limit (README, "The corpus").
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import CorpusError
+from .errors import CorpusError, brief
 from .types import Entry, Glossary
 
 GLOSSARY_FIELDS = {"id", "title", "source", "description", "furniture", "entries"}
@@ -19,13 +25,28 @@ ENTRY_FIELDS = {
     "line", "end_line", "term_line", "term_origin", "truncated",
 }
 TERM_ORIGINS = {"seed", "curated"}
+# Size limits, checked at load (README, "The corpus"). The model reads about 1,000 characters of a text;
+# the longest definition in the corpus is 1,076. A longer field is refused, never embedded for minutes.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_CHARS = {"definition": 20_000, "question": 1_000, "description": 5_000}
+MAX_NAME_CHARS = 300  # term, acronym, alias, see, title
+MAX_ALIASES = 100
+MAX_DEPTH = 20  # a glossary needs 4 (file, entries, entry, aliases); libyaml's composer recurses
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 50 MB parse in 0.4 s
 
 
 def normalize_name(name: str) -> str:
-    """Fold a term name for identity checks: case, punctuation, a parenthesised acronym, a plural 's'."""
-    name = re.sub(r"\([^)]*\)", " ", name.casefold())
-    name = re.sub(r"[^0-9a-z]+", " ", name).strip()
-    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in name.split()]
+    """Fold a term name for identity checks: Unicode case folding and NFC, punctuation, a parenthesised
+    acronym, a plural 's'. Letters of every script count; '#' and '+' ending a word stay ('C#', 'C++')."""
+    name = unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    name = re.sub(r"\([^)]*\)", " ", name)
+    chars: list[str] = []
+    for ch in name:
+        if unicodedata.category(ch)[0] in "LNM" or (ch in "#+" and chars and chars[-1] != " "):
+            chars.append(ch)
+        elif chars and chars[-1] != " ":
+            chars.append(" ")
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in "".join(chars).split()]
     return " ".join(words)
 
 
@@ -71,7 +92,10 @@ class Corpus:
 
 
 def load_corpus(root: str | Path) -> Corpus:
-    """Load every *.yaml / *.yml file under root; refuse an empty folder and duplicate glossary ids."""
+    """Load every *.yaml / *.yml file under root; refuse an empty folder, duplicate glossary ids, and
+    symlinks that lead out of the folder."""
+    if not isinstance(root, (str, Path)):
+        raise CorpusError(f"The corpus folder must be a path, got {type(root).__name__} {brief(root)}.")
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"Corpus folder not found: {root}")
@@ -81,6 +105,7 @@ def load_corpus(root: str | Path) -> Corpus:
     glossaries: list[Glossary] = []
     seen: dict[str, Path] = {}
     for path in paths:
+        inside(root, path)
         glossary = load_glossary(path)
         if glossary.id in seen:
             raise CorpusError(
@@ -91,36 +116,61 @@ def load_corpus(root: str | Path) -> Corpus:
     return Corpus(root=root, glossaries=tuple(glossaries))
 
 
+def inside(folder: Path, path: Path) -> Path:
+    """`path` resolved, refused when it (through a symlink or '..') leads out of `folder`."""
+    real, base = path.resolve(), folder.resolve()
+    if real != base and base not in real.parents:
+        raise CorpusError(f"{path}: leads to {real}, outside {folder}; copy the file into {folder} instead.")
+    return real
+
+
+def source_path(glossary: Glossary, sources_dir: str | Path) -> Path | None:
+    """The glossary's seed text inside sources_dir (None when it names none or the file is absent);
+    a `source` that leads out of sources_dir, by symlink or otherwise, is refused."""
+    if not glossary.source:
+        return None
+    sources_dir = Path(sources_dir)
+    path = sources_dir / glossary.source
+    if not path.is_file():
+        return None
+    inside(sources_dir, path)
+    return path
+
+
 def load_glossary(path: str | Path) -> Glossary:
     """Parse and validate one glossary file."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path}: {size:,} bytes; a glossary file may hold at most {MAX_FILE_BYTES:,} "
+                              "(split it into several files).")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise CorpusError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8.") from exc
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context_mark", None)
-        if context and mark and context.line != mark.line:
-            problem += f" (in what starts on line {context.line + 1})"
-        raise CorpusError(f"{where}: YAML syntax error: {problem}") from exc
+    node, data = parse_yaml(path, text)
     if not isinstance(data, dict):
         raise CorpusError(f"{path}: expected a mapping with 'title' and 'entries' at the top level.")
     _check_fields(path, None, data, GLOSSARY_FIELDS, "glossary")
     gid = data.get("id", path.stem)
-    if not isinstance(gid, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", gid):
-        raise CorpusError(f"{path}: field 'id' must be letters, digits, '-', '_' or '.', got {gid!r}.")
+    if not isinstance(gid, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", gid):
+        raise CorpusError(f"{path}: field 'id' must be letters, digits, '-', '_' or '.' (at most 100), got {brief(gid)}.")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise CorpusError(f"{path}: field 'title' is missing or empty.")
+    _check_size(path, None, "title", title, MAX_NAME_CHARS)
+    source = data.get("source")
+    if source is not None and not _plain_relative(source):
+        raise CorpusError(f"{path}: field 'source' must be a file name in corpus/sources/ (no folders "
+                          f"outside it, no '..'), got {brief(source)}.")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise CorpusError(f"{path}: field 'description' must be text, got {brief(description)}.")
+    _check_size(path, None, "description", description or "", MAX_CHARS["description"])
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise CorpusError(f"{path}: field 'entries' must be a non-empty list.")
@@ -129,17 +179,89 @@ def load_glossary(path: str | Path) -> Glossary:
         _entry(path, gid, i + 1, entry_lines.get(i), raw) for i, raw in enumerate(raw_entries)
     )
     furniture = data.get("furniture") or []
-    if not isinstance(furniture, list) or not all(isinstance(n, int) for n in furniture):
+    if not isinstance(furniture, list) or not all(_line_number(n) for n in furniture):
         raise CorpusError(f"{path}: field 'furniture' must be a list of line numbers.")
     return Glossary(
         id=gid,
         title=title.strip(),
-        source=data.get("source"),
+        source=source,
         path=str(path),
         entries=entries,
         furniture=tuple(furniture),
-        description=data.get("description"),
+        description=description,
     )
+
+
+def parse_yaml(path: Path, text: str) -> tuple[Any, Any]:
+    """(node tree, data) of a YAML text, parsed once; anchors, aliases, deep nesting and duplicate keys
+    are refused with the line, before anything is expanded or built."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise CorpusError(f"{path}:{line}: YAML anchors and aliases ('&name', '*name') are not allowed "
+                                  "in a glossary; write the value out.")
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise CorpusError(f"{path}:{line}: nested more than {MAX_DEPTH} levels deep; a glossary "
+                                      "needs 4 (file, entries, entry, aliases).")
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+        node = yaml.compose(text, Loader=_LOADER)
+        _refuse_duplicate_keys(path, node)
+        loader = _LOADER("")
+        try:
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context_mark", None)
+        if context and mark and context.line != mark.line:
+            problem += f" (in what starts on line {context.line + 1})"
+        raise CorpusError(f"{where}: YAML syntax error: {problem}") from exc
+    return node, data
+
+
+def _refuse_duplicate_keys(path: Path, node: Any) -> None:
+    """YAML keeps the last of two equal keys without a word; a glossary would silently lose a field."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key, value in current.value:
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode):
+                    if (key.tag, key.value) in seen:
+                        raise CorpusError(f"{path}:{line}: key {brief(key.value)} appears twice in one mapping "
+                                          f"(first on line {seen[key.tag, key.value]}); keep one.")
+                    seen[key.tag, key.value] = line
+                stack += [key, value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+
+
+def _plain_relative(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        return False
+    parts = Path(value).parts
+    return not Path(value).is_absolute() and ".." not in parts and bool(parts)
+
+
+def _line_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_size(path: Path, where: str | None, field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        prefix = f"{path}:{where}" if where else str(path)
+        raise CorpusError(f"{prefix}: field '{field}' is {len(value):,} characters; the limit is {limit:,} "
+                          "(README, 'The corpus').")
 
 
 def _entry_lines(node: Any) -> dict[int, int]:
@@ -157,7 +279,7 @@ def _check_fields(path: Path, where: str | None, data: dict, allowed: set[str], 
     if unknown:
         prefix = f"{path}:{where}" if where else str(path)
         raise CorpusError(
-            f"{prefix}: unknown {what} field {unknown[0]!r}; valid fields: {', '.join(sorted(allowed))}."
+            f"{prefix}: unknown {what} field {brief(unknown[0])}; valid fields: {', '.join(sorted(allowed))}."
         )
 
 
@@ -166,7 +288,7 @@ def _entry(path: Path, gid: str, position: int, line: int | None, raw: Any) -> E
     if not isinstance(raw, dict):
         raise CorpusError(f"{path}:{where}: expected a mapping with 'term' and 'definition'.")
     term = raw.get("term")
-    where_named = f"{where} ({term!r})" if isinstance(term, str) and term.strip() else where
+    where_named = f"{where} ({brief(term.strip())})" if isinstance(term, str) and term.strip() else where
     _check_fields(path, where_named, raw, ENTRY_FIELDS, "entry")
     for field in ("term", "definition"):
         value = raw.get(field)
@@ -175,21 +297,32 @@ def _entry(path: Path, gid: str, position: int, line: int | None, raw: Any) -> E
     for field in ("acronym", "see", "question"):
         value = raw.get(field)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise CorpusError(f"{path}:{where_named}: field '{field}' must be non-empty text, got {value!r}.")
+            raise CorpusError(f"{path}:{where_named}: field '{field}' must be non-empty text, got {brief(value)}.")
     aliases = raw.get("aliases") or []
     if isinstance(aliases, str):
         aliases = [aliases]
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise CorpusError(f"{path}:{where_named}: field 'aliases' must be a list of names.")
+    if len(aliases) > MAX_ALIASES:
+        raise CorpusError(f"{path}:{where_named}: field 'aliases' has {len(aliases):,} names; the limit is {MAX_ALIASES}.")
+    for field in ("term", "acronym", "see"):
+        _check_size(path, where_named, field, raw.get(field) or "", MAX_NAME_CHARS)
+    for alias in aliases:
+        _check_size(path, where_named, "aliases", alias, MAX_NAME_CHARS)
+    for field in ("definition", "question"):
+        _check_size(path, where_named, field, raw.get(field) or "", MAX_CHARS[field])
     for field in ("line", "end_line", "term_line"):
         value = raw.get(field)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise CorpusError(f"{path}:{where_named}: field '{field}' must be a line number, got {value!r}.")
+        if value is not None and not _line_number(value):
+            raise CorpusError(f"{path}:{where_named}: field '{field}' must be a line number, got {brief(value)}.")
     origin = raw.get("term_origin", "seed")
-    if origin not in TERM_ORIGINS:
+    if not isinstance(origin, str) or origin not in TERM_ORIGINS:
         raise CorpusError(
-            f"{path}:{where_named}: field 'term_origin' is {origin!r}; valid values: {', '.join(sorted(TERM_ORIGINS))}."
+            f"{path}:{where_named}: field 'term_origin' is {brief(origin)}; valid values: {', '.join(sorted(TERM_ORIGINS))}."
         )
+    truncated = raw.get("truncated", False)
+    if not isinstance(truncated, bool):
+        raise CorpusError(f"{path}:{where_named}: field 'truncated' must be true or false, got {brief(truncated)}.")
     return Entry(
         glossary=gid,
         position=position,
@@ -203,5 +336,5 @@ def _entry(path: Path, gid: str, position: int, line: int | None, raw: Any) -> E
         end_line=raw.get("end_line"),
         term_line=raw.get("term_line"),
         term_origin=origin,
-        truncated=bool(raw.get("truncated", False)),
+        truncated=truncated,
     )

@@ -1,4 +1,20 @@
 """Typed errors: the library raises these; the CLI and the app turn them into one sentence."""
+from __future__ import annotations
+
+import reprlib
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = _BRIEF.maxother = 60
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = _BRIEF.maxset = 4
+_BRIEF.maxlevel = 2
+BRIEF_CHARS = 80
+
+
+def brief(value: object) -> str:
+    """A short repr for messages: a value from a file or a caller may be huge (a YAML bomb expands to
+    gigabytes), and a message must stay one readable line."""
+    text = _BRIEF.repr(value)
+    return text if len(text) <= BRIEF_CHARS else text[: BRIEF_CHARS - 3] + "..."
 
 
 class GlossaryError(Exception):
@@ -28,7 +44,7 @@ class UnknownTermError(UsageError):
         self.term = term
         self.suggestions = suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"No term named {term!r} in the corpus.{hint}")
+        super().__init__(f"No term named {brief(term)} in the corpus.{hint}")
 
 
 class IndexLockedError(GlossaryError):
@@ -36,6 +52,7 @@ class IndexLockedError(GlossaryError):
 
 
 __all__ = [
+    "brief",
     "GlossaryError",
     "CorpusError",
     "IndexFileError",

@@ -1,11 +1,14 @@
 """The loader refuses bad glossary files with a message naming file, line, entry and field."""
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 
+from glossary_search import corpus as corpus_module
 from glossary_search.corpus import load_corpus, normalize_name
 from glossary_search.errors import CorpusError
 
@@ -95,15 +98,161 @@ def test_a_see_pointing_nowhere_is_reported_not_fatal(tmp_path):
     assert [e.term for e in corpus.unresolved_see()] == ["ACW"]
 
 
-def test_a_huge_definition_loads(tmp_path):
+def test_a_definition_over_the_limit_is_refused_at_load(tmp_path):
     write(tmp_path / "c", "team.yaml", MINIMAL.replace("Work after the call ends.", "word " * 50_000))
-    assert len(load_corpus(tmp_path / "c").entries[1].definition) > 200_000
+    with pytest.raises(CorpusError, match=r"team\.yaml:6: entry 2 \('Wrap-up'\): field 'definition' is 249,999 "
+                                          r"characters; the limit is 20,000"):
+        load_corpus(tmp_path / "c")
+    write(tmp_path / "d", "team.yaml", MINIMAL.replace("Work after the call ends.", "word " * 3_000))
+    assert len(load_corpus(tmp_path / "d").entries[1].definition) > 10_000  # long, within the limit
+
+
+@pytest.mark.parametrize("field, value", [("term", "T" * 301), ("acronym", "A" * 301), ("see", "S" * 301),
+                                          ("aliases", ["x" * 301]), ("aliases", [f"a{n}" for n in range(101)]),
+                                          ("question", "Q" * 1001)])
+def test_every_field_has_a_size_limit(tmp_path, field, value):
+    text = MINIMAL.replace("    acronym: AHT\n", f"    acronym: AHT\n    {field}: {json.dumps(value)}\n")
+    if field == "term":
+        text = MINIMAL.replace("Average Handle Time", value)
+    if field == "acronym":
+        text = MINIMAL.replace("AHT", value)
+    write(tmp_path / "c", "team.yaml", text)
+    with pytest.raises(CorpusError, match=f"field '{field}' .*the limit is") as err:
+        load_corpus(tmp_path / "c")
+    assert len(str(err.value)) < 300
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus_module, "MAX_FILE_BYTES", 100)
+    write(tmp_path / "c", "team.yaml", MINIMAL)
+    with pytest.raises(CorpusError, match=r"team\.yaml: 1\d\d bytes; a glossary file may hold at most 100"):
+        load_corpus(tmp_path / "c")
+
+
+BILLION_LAUGHS = """\
+title: Bomb
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+entries:
+  - term: Lol
+    acronym: *h
+    definition: laughs
+"""
+
+
+def test_yaml_anchors_and_aliases_are_refused_before_anything_expands(tmp_path):
+    write(tmp_path / "c", "bomb.yaml", BILLION_LAUGHS)
+    started = time.perf_counter()
+    with pytest.raises(CorpusError, match=r"bomb\.yaml:2: YAML anchors and aliases .* are not allowed") as err:
+        load_corpus(tmp_path / "c")
+    assert time.perf_counter() - started < 1 and len(str(err.value)) < 200
+    write(tmp_path / "d", "anchor.yaml", MINIMAL.replace("acronym: AHT", "acronym: &x AHT"))
+    with pytest.raises(CorpusError, match=r"anchor\.yaml:4: YAML anchors"):
+        load_corpus(tmp_path / "d")
+
+
+def test_a_message_never_shows_an_unbounded_value(tmp_path):
+    huge = json.dumps([["lol"] * 50] * 2000)
+    write(tmp_path / "c", "big.yaml", MINIMAL.replace("acronym: AHT", f"acronym: {huge}"))
+    with pytest.raises(CorpusError, match="field 'acronym' must be non-empty text, got ") as err:
+        load_corpus(tmp_path / "c")
+    assert len(str(err.value)) < 250
+
+
+def test_duplicate_keys_are_refused_naming_key_and_line(tmp_path):
+    text = MINIMAL.replace("    definition: Work after the call ends.\n",
+                           "    definition: Work after the call ends.\n    definition: Something else.\n")
+    write(tmp_path / "c", "team.yaml", text)
+    with pytest.raises(CorpusError, match=r"team\.yaml:8: key 'definition' appears twice in one mapping "
+                                          r"\(first on line 7\)"):
+        load_corpus(tmp_path / "c")
+    write(tmp_path / "d", "team.yaml", "title: One\n" + MINIMAL)
+    with pytest.raises(CorpusError, match=r"team\.yaml:2: key 'title' appears twice"):
+        load_corpus(tmp_path / "d")
+
+
+@pytest.mark.parametrize("depth", [25, 5_000, 200_000])
+def test_deep_nesting_is_refused_without_a_crash(tmp_path, depth):
+    write(tmp_path / "c", "deep.yaml", MINIMAL.replace("acronym: AHT", "acronym: " + "[" * depth + "]" * depth))
+    with pytest.raises(CorpusError, match=r"deep\.yaml:4: nested more than 20 levels deep"):
+        load_corpus(tmp_path / "c")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("    term_origin: [a]", r"field 'term_origin' is \['a'\]; valid values: curated, seed"),
+    ("    term_origin: {a: 1}", r"field 'term_origin' is \{'a': 1\}"),
+    ("    truncated: 'yes'", r"field 'truncated' must be true or false, got 'yes'"),
+    ("    line: true", r"field 'line' must be a line number, got True"),
+    ("    see: [After-Call Work]", r"field 'see' must be non-empty text"),
+    ("    aliases: {a: b}", r"field 'aliases' must be a list of names"),
+])
+def test_wrong_types_in_an_entry_are_refused_naming_the_field(tmp_path, line, message):
+    write(tmp_path / "c", "team.yaml", MINIMAL.replace("    acronym: AHT", line))
+    with pytest.raises(CorpusError, match=r"team\.yaml:3: entry 1 \('Average Handle Time'\): " + message):
+        load_corpus(tmp_path / "c")
+
+
+@pytest.mark.parametrize("header, message", [
+    ("source: 5", r"field 'source' must be a file name in corpus/sources/.*got 5"),
+    ("source: /etc/passwd", r"field 'source' must be a file name .*got '/etc/passwd'"),
+    ("source: ../../etc/passwd", r"field 'source' must be a file name"),
+    ("source: [a]", r"field 'source' must be a file name"),
+    ("description: [a]", r"field 'description' must be text"),
+    ("id: 5", r"field 'id' must be letters"),
+    ("furniture: [true]", r"field 'furniture' must be a list of line numbers"),
+])
+def test_wrong_types_in_the_header_are_refused(tmp_path, header, message):
+    write(tmp_path / "c", "team.yaml", header + "\n" + MINIMAL)
+    with pytest.raises(CorpusError, match=r"team\.yaml: " + message):
+        load_corpus(tmp_path / "c")
+
+
+def test_a_symlink_out_of_the_corpus_is_refused(tmp_path):
+    outside = write(tmp_path / "elsewhere", "team.yaml", MINIMAL)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "team.yaml").symlink_to(outside)
+    with pytest.raises(CorpusError, match=r"c/team\.yaml: leads to .*elsewhere/team\.yaml, outside .*c; copy"):
+        load_corpus(tmp_path / "c")
+    (tmp_path / "c" / "team.yaml").unlink()
+    write(tmp_path / "c", "real.yaml", MINIMAL)
+    (tmp_path / "c" / "alias.yml").symlink_to(tmp_path / "c" / "real.yaml")  # a link inside the corpus is fine
+    assert [g.id for g in load_corpus(tmp_path / "c").glossaries] == ["alias", "real"]
+
+
+def test_a_source_must_resolve_inside_the_sources_folder(tmp_path):
+    from glossary_search.corpus import source_path
+
+    write(tmp_path / "c", "team.yaml", "source: seed.txt\n" + MINIMAL)
+    (tmp_path / "c" / "sources").mkdir()
+    (tmp_path / "secret").write_text("root:x:0:0\n")
+    (tmp_path / "c" / "sources" / "seed.txt").symlink_to(tmp_path / "secret")
+    (g,) = load_corpus(tmp_path / "c").glossaries
+    with pytest.raises(CorpusError, match=r"sources/seed\.txt: leads to .*secret, outside"):
+        source_path(g, tmp_path / "c" / "sources")
+    (tmp_path / "c" / "sources" / "seed.txt").unlink()
+    (tmp_path / "c" / "sources" / "seed.txt").write_text("a seed\n")
+    assert source_path(g, tmp_path / "c" / "sources").read_text() == "a seed\n"
 
 
 def test_name_normalization_folds_case_plural_and_acronym():
     assert normalize_name("Customer Service Representatives (CSRs)") == normalize_name("customer service representative")
     assert normalize_name("Channels") == normalize_name("channel")
     assert normalize_name("Business") == "business"
+
+
+def test_name_normalization_keeps_every_script_and_tells_c_sharp_from_c_plus_plus():
+    assert normalize_name("Время ожидания") == "время ожидания" == normalize_name("ВРЕМЯ ОЖИДАНИЯ")
+    assert normalize_name("平均处理时间") == "平均处理时间"
+    assert normalize_name("Caf\u00e9 Queue") == normalize_name("Cafe\u0301 queue")  # NFC and NFD: one name
+    assert normalize_name("Straße") == normalize_name("STRASSE")  # full case folding
+    assert len({normalize_name(n) for n in ("C#", "C++", "C")}) == 3
+    assert normalize_name("Wrap-up") == "wrap up" and normalize_name("Q&A") == "q a"
 
 
 def test_content_hash_changes_with_one_edit(corpus_copy):
