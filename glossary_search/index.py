@@ -107,6 +107,12 @@ class FaissIndex:
         """Raises RuntimeError (from faiss) on a truncated or corrupt file."""
         return cls(faiss.read_index(str(path)))
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "FaissIndex":
+        """The inverse of save from the file's bytes (the store checksums what it reads, then parses it);
+        raises RuntimeError (from faiss) on truncated or corrupt bytes."""
+        return cls(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)))
+
 
 def faiss_version() -> str:
     return faiss.__version__

@@ -379,10 +379,18 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
         row_count=len(texts), corpus_hash=corpus.content_hash(), text_scheme=scheme,
         texts_hash=store.EmbeddingCache.key("\x1e".join(texts)),
     )
+    entry_ids = [e.id for e in corpus.entries]
+
+    def serves(stored: store.StoredIndex) -> str | None:
+        why = stored.manifest.mismatch(expected)
+        if why is None and (stored.entry_ids != entry_ids or not np.array_equal(stored.row_entry, row_entry)):
+            why = "its row map does not match the corpus"
+        return why
+
     if not rebuild:
         try:
             stored = store.load(index_dir)
-            why = stored.manifest.mismatch(expected)
+            why = serves(stored)
             if why is None:
                 return stored.index, stored.row_entry, notices
             tell(f"Index in {index_dir} is stale ({why}); rebuilding.")
@@ -391,21 +399,28 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
     can_write = store.writable(index_dir)
     if not can_write:
         tell(f"{index_dir} is not writable; the index is built in memory for this session only.")
-    cache = store.EmbeddingCache(index_dir if can_write else None, embedder.model_id)
+    cache = store.EmbeddingCache(index_dir if can_write else None, embedder.model_id, notify=tell)
+    index = None
     if can_write:
-        with store.build_lock(index_dir, on_wait=tell):
-            # The build we waited for may already be the one we need.
-            try:
-                stored = store.load(index_dir)
-                if not rebuild and stored.manifest.mismatch(expected) is None:
-                    return stored.index, stored.row_entry, notices
-            except IndexFileError:
-                pass
-            index = _build(cache, embedder, texts, progress, tell)
-            manifest = _manifest(expected, index, getattr(embedder, "backend", "n/a"))
-            store.save(index_dir, manifest, index, row_entry, [e.id for e in corpus.entries])
-            cache.save(texts)
-    else:
+        try:
+            with store.build_lock(index_dir, on_wait=tell):
+                store.clean_debris(index_dir)
+                # The build we waited for may already be the one we need.
+                try:
+                    stored = store.load(index_dir)
+                    if not rebuild and serves(stored) is None:
+                        return stored.index, stored.row_entry, notices
+                except IndexFileError:
+                    pass
+                index = _build(cache, embedder, texts, progress, tell)
+                manifest = _manifest(expected, index, getattr(embedder, "backend", "n/a"))
+                store.save(index_dir, manifest, index, row_entry, entry_ids)
+                cache.save(texts)
+                return index, row_entry, notices
+        except (OSError, RuntimeError) as exc:  # disk full, a folder not writable: CURRENT is untouched
+            tell(f"Cannot write the index in {index_dir} ({store.describe(exc)}); searching from memory for "
+                 "this session, the index on disk is unchanged.")
+    if index is None:
         index = _build(cache, embedder, texts, progress, tell)
     return index, row_entry, notices
 
