@@ -5,9 +5,11 @@ Typed errors from the library become one line on stderr: exit 2 for bad usage, 1
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import textwrap
+import unicodedata
 from functools import wraps
 from pathlib import Path
 
@@ -44,8 +46,42 @@ class _OneLineErrors(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"glossary-search: error: {message.splitlines()[0] if message else 'failed'}", err=True)
+    say(f"glossary-search: error: {message.splitlines()[0] if message else 'failed'}", err=True)
     sys.exit(code)
+
+
+# Bidirectional overrides reorder what a terminal shows ("Trojan Source"); C0/C1 controls drive it.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{_BIDI}\ud800-\udfff]")
+
+
+def safe(text: object) -> str:
+    """Text from a glossary, a file name or a question, fit for a terminal: control characters (escape
+    sequences, bells, carriage returns) and bidirectional overrides removed; line breaks and tabs kept."""
+    return "".join(ch for ch in str(text)
+                   if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI))
+
+
+def say(text: str = "", err: bool = False, **style) -> None:
+    """click.echo/secho of text made safe for a terminal."""
+    text = safe(text)
+    click.echo(click.style(text, **style) if style else text, err=err)
+
+
+def say_json(obj: dict) -> None:
+    """One JSON line, always valid UTF-8: controls JSON leaves raw (C1, bidi, line separators) escaped,
+    written as UTF-8 bytes whatever the locale of stdout."""
+    line = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
+    click.echo((line + "\n").encode("utf-8"), nl=False)
+
+
+def from_argv(text: str) -> str:
+    """An argument as text: bytes that were not UTF-8 on the command line (kept by Python as lone
+    surrogates) become U+FFFD, so they can be printed and written as JSON."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return re.sub("[\ud800-\udfff]", "\ufffd", text)
 
 
 corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
@@ -74,7 +110,7 @@ def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False):
     from .search import Searcher
 
     def notify(message: str) -> None:
-        click.echo(message, err=True)
+        say(message, err=True)
 
     return Searcher.open(corpus_dir, index_dir, model=model, backend=backend, rebuild=rebuild,
                          progress=sys.stderr.isatty(),
@@ -103,11 +139,10 @@ def build(corpus_dir, index_dir, model, backend, rebuild):
     """Build or refresh the index (a no-op when it already matches corpus and model)."""
     searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild)
     c = searcher.corpus
-    click.echo(f"Index ready: {len(c.entries)} entries from {len(c.glossaries)} glossaries, "
-               f"model {searcher.embedder.model_id} ({searcher.embedder.backend}).")
+    say(f"Index ready: {len(c.entries)} entries from {len(c.glossaries)} glossaries, "
+        f"model {searcher.embedder.model_id} ({searcher.embedder.backend}).")
     for entry in c.unresolved_see():
-        click.echo(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.",
-                   err=True)
+        say(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.", err=True)
 
 
 @cli.command()
@@ -128,22 +163,23 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
     """
     from .search import clean_question
 
+    questions = [from_argv(q) for q in questions]
+    glossaries = [from_argv(g) for g in glossaries]
     for q in questions:  # refuse bad input before paying for the model
         clean_question(q)
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     for n, question in enumerate(questions):
-        answer = searcher.answer(question, top_k=top_k, glossaries=list(glossaries) or None)
+        answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
         for notice in answer.notices:
-            click.echo(f"note: {notice}", err=True)
+            say(f"note: {notice}", err=True)
         if as_json:
-            click.echo(json.dumps({"question": question, "results": [hit_json(h) for h in answer.hits]},
-                                  ensure_ascii=False))
+            say_json({"question": question, "results": [hit_json(h) for h in answer.hits]})
             continue
         if n:
-            click.echo()
-        click.secho(f"? {answer.question}", bold=True)
+            say()
+        say(f"? {answer.question}", bold=True)
         if not answer.close_match:
-            click.echo("  No close match; the nearest terms are:")
+            say("  No close match; the nearest terms are:")
         for rank, hit in enumerate(answer.hits, start=1):
             _print_hit(rank, hit)
 
@@ -160,11 +196,11 @@ def hit_json(hit) -> dict:
 def _print_hit(rank: int, hit) -> None:
     width = min(shutil.get_terminal_size((100, 20)).columns, 100)
     e = hit.entry
-    why = f'{hit.matched} "{hit.matched_text}"' if hit.matched_text else hit.matched
-    click.echo(f"{rank:>3}. {click.style(e.label, bold=True)}  [{e.glossary}]  "
+    why = f'{hit.matched} "{safe(hit.matched_text)}"' if hit.matched_text else hit.matched
+    click.echo(f"{rank:>3}. {click.style(safe(e.label), bold=True)}  [{safe(e.glossary)}]  "
                f"{STRENGTH_MARK[hit.strength]} {hit.strength} · {why}")
-    text = textwrap.shorten(e.definition.replace("\n", " "), 600, placeholder=" …")
-    click.echo(textwrap.fill(text, width=width, initial_indent="     ", subsequent_indent="     "))
+    text = textwrap.shorten(safe(e.definition).replace("\n", " "), 600, placeholder=" …")
+    say(textwrap.fill(text, width=width, initial_indent="     ", subsequent_indent="     "))
 
 
 @cli.command()
@@ -182,17 +218,17 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
       glossary-search related NPS --json
     """
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
-    target = searcher.find_entry(term)
+    target = searcher.find_entry(from_argv(term))
     results = searcher.related(target.id, top_k=top_k)
     if not as_json:
-        click.secho(f"Related to {target.label} [{target.glossary}]:", bold=True)
+        say(f"Related to {target.label} [{target.glossary}]:", bold=True)
     for r in results:
         e = r.entry
         if as_json:
-            click.echo(json.dumps({"term": e.term, "acronym": e.acronym, "glossary": e.glossary,
-                                   "score": r.score, "definition": e.definition, "id": e.id}, ensure_ascii=False))
+            say_json({"term": e.term, "acronym": e.acronym, "glossary": e.glossary,
+                      "score": r.score, "definition": e.definition, "id": e.id})
         else:
-            click.echo(f"  {r.score:.2f}  {e.label}  [{e.glossary}]")
+            say(f"  {r.score:.2f}  {e.label}  [{e.glossary}]")
 
 
 @cli.command()
@@ -222,21 +258,21 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
 
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
-                                 glossaries=list(glossaries) or None)
+                                 glossaries=[from_argv(g) for g in glossaries] or None)
     for path, text in ((csv_path, to_csv), (md_path, to_markdown)):
         if path:
             _write_report(path, text(groups))
     for g in groups:
         if as_json:
-            click.echo(json.dumps(group_json(g), ensure_ascii=False))
+            say_json(group_json(g))
             continue
         why = basis_note(g)
-        click.secho(f"{g.band:<9} {g.score:.2f}  {g.canonical}" + (f"  ({why})" if why else ""), bold=True)
+        say(f"{g.band:<9} {g.score:.2f}  {g.canonical}" + (f"  ({why})" if why else ""), bold=True)
         for e in g.entries:
-            text = textwrap.shorten(" ".join(e.definition.split()), 90, placeholder=" …")
-            click.echo(f"            {e.label} [{e.glossary}]: {text}")
+            text = textwrap.shorten(" ".join(safe(e.definition).split()), 90, placeholder=" …")
+            say(f"            {e.label} [{e.glossary}]: {text}")
     if not as_json:
-        click.echo(f"{len(groups)} group(s).", err=True)
+        say(f"{len(groups)} group(s).", err=True)
 
 
 def _write_report(path: Path, text: str) -> None:
@@ -244,7 +280,7 @@ def _write_report(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"Cannot write {path}: {exc.strerror}") from exc
-    click.echo(f"Wrote {path}", err=True)
+    say(f"Wrote {path}", err=True)
 
 
 @cli.command()
@@ -253,21 +289,24 @@ def _write_report(path: Path, text: str) -> None:
               help="Folder of seed texts to check fidelity against (default: <corpus>/sources).")
 def check(corpus_dir, sources):
     """Validate the corpus: schema, cross-references, and fidelity to seed texts where present."""
-    from .corpus import load_corpus
+    from .corpus import inside, load_corpus, source_path
     from .provenance import fidelity_problems, seed_lines
     from .search import DEFAULT_CORPUS
 
     corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
-    sources = sources or corpus.root / "sources"
+    if sources is None:
+        sources = corpus.root / "sources"
+        if sources.exists():
+            inside(corpus.root, sources)  # a corpus/sources symlinked elsewhere is refused
     problems = 0
     for g in corpus.glossaries:
-        click.echo(f"{g.id}: {len(g.entries)} entries ({g.path})")
-        if g.source and (sources / g.source).is_file():
+        say(f"{g.id}: {len(g.entries)} entries ({g.path})")
+        if source_path(g, sources):  # refuses a seed that leads out of the sources folder
             for p in fidelity_problems(g, seed_lines(g, sources)):
                 problems += 1
-                click.echo(f"  problem: {p}", err=True)
+                say(f"  problem: {p}", err=True)
     for entry in corpus.unresolved_see():
-        click.echo(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.")
+        say(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.")
     if problems:
         raise click.ClickException(f"{problems} fidelity problem(s) found.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .errors import CorpusError
 from .types import Glossary
 
 SYNONYMS_TAIL = " Acronyms/ Synonyms: "
@@ -16,7 +17,16 @@ def squash(text: str) -> str:
 
 
 def seed_lines(glossary: Glossary, sources_dir: str | Path) -> list[str]:
-    return (Path(sources_dir) / glossary.source).read_text(encoding="utf-8").split("\n")
+    """The seed text's lines; CorpusError (naming file and line) when it is unreadable or not UTF-8."""
+    path = Path(sources_dir) / glossary.source
+    try:
+        raw = path.read_bytes()
+        return raw.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the seed as UTF-8.") from exc
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
 def fidelity_problems(glossary: Glossary, lines: list[str]) -> list[str]:

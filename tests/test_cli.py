@@ -107,3 +107,16 @@ def test_python_dash_m_runs_the_real_command(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["results"][0]["acronym"] == "NPS"
     assert "building it" in proc.stderr  # a fresh index folder says it builds
+
+
+def test_ask_json_is_valid_utf8_for_argv_bytes_that_are_not(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LC_ALL": "C.UTF-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "glossary_search", "ask", "--json", "--index", str(tmp_path / "idx"),
+         b"what is NPS \xff\xfe\xc3"],
+        capture_output=True, cwd=ROOT, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout.decode("utf-8"))  # strict: raises on bytes that are not UTF-8
+    assert answer["question"] == "what is NPS \ufffd\ufffd\ufffd"
+    assert answer["results"][0]["acronym"] == "NPS"
