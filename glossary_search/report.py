@@ -1,4 +1,8 @@
-"""Duplicates report as JSON-ready dicts, CSV and Markdown: what a glossary owner cleans up from."""
+"""Duplicates report as JSON-ready dicts, CSV and Markdown: what a glossary owner cleans up from.
+
+Glossary text is data in both exports: a CSV cell cannot become a spreadsheet formula, and Markdown
+cannot become HTML, a link or an image.
+"""
 from __future__ import annotations
 
 import csv
@@ -6,7 +10,25 @@ import io
 from typing import Sequence
 
 from .concepts import named_alike
+from .display import escape_md
 from .types import ConceptGroup
+
+# OWASP "CSV Injection": a cell starting with one of these is a formula in Excel, LibreOffice, Sheets
+# (the full-width forms too, which some spreadsheets fold).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: object) -> str:
+    """A text cell a spreadsheet shows as text: a leading apostrophe defuses a formula (OWASP)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def md_text(value: object) -> str:
+    """Text for a Markdown table cell or heading: every Markdown character backslashed (so no link, image,
+    emphasis or autolinked URL), HTML characters as entities, one line."""
+    text = " ".join(str(value).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_md(text)
 
 
 def group_json(group: ConceptGroup) -> dict:
@@ -41,8 +63,8 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
     for n, g in enumerate(groups, start=1):
         why = basis_note(g)
         for e in g.entries:
-            writer.writerow([n, g.band, f"{g.score:.3f}", g.canonical, e.glossary, e.term, e.acronym or "",
-                             e.definition, e.id, why])
+            writer.writerow([n, g.band, f"{g.score:.3f}", *map(csv_cell, (
+                g.canonical, e.glossary, e.term, e.acronym or "", e.definition, e.id, why))])
     return out.getvalue()
 
 
@@ -50,10 +72,9 @@ def to_markdown(groups: Sequence[ConceptGroup]) -> str:
     lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
     for n, g in enumerate(groups, start=1):
         why = basis_note(g)
-        lines += [f"## {n}. {g.canonical} — {g.band} (score {g.score:.2f}{', ' + why if why else ''})", "",
+        lines += [f"## {n}. {md_text(g.canonical)} — {g.band} (score {g.score:.2f}{', ' + why if why else ''})", "",
                   "| glossary | term | definition |", "|---|---|---|"]
         for e in g.entries:
-            definition = " ".join(e.definition.split()).replace("|", "\\|")
-            lines.append(f"| {e.glossary} | {e.label.replace('|', '/')} | {definition} |")
+            lines.append(f"| {md_text(e.glossary)} | {md_text(e.label)} | {md_text(e.definition)} |")
         lines.append("")
     return "\n".join(lines)

