@@ -18,11 +18,14 @@ except ImportError:  # pragma: no cover
 
 class KeywordIndex:
     def __init__(self, texts: Sequence[str]):
-        self._bm25 = bm25s.BM25()
         tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False)
-        self._bm25.index(tokens, show_progress=False)
         self._vocab = tokens.vocab
         self.size = len(texts)
+        # bm25s keeps words of two letters or more and cannot index a corpus with none ('Q & A', 'X'):
+        # such a corpus has no keyword signal, not an error.
+        self._bm25 = bm25s.BM25() if self._vocab else None
+        if self._bm25 is not None:
+            self._bm25.index(tokens, show_progress=False)
 
     def query_terms(self, query: str) -> list[str]:
         """The query's stemmed words that occur in the corpus (others cannot score)."""
@@ -31,7 +34,7 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         terms = self.query_terms(query)
-        if not terms:
+        if not terms or self._bm25 is None:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 

@@ -26,7 +26,7 @@ from .concepts import (
     related_entries,
 )
 from .corpus import Corpus, load_corpus, normalize_name
-from .errors import IndexFileError, UnknownTermError, UsageError
+from .errors import IndexFileError, UnknownTermError, UsageError, brief
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import FaissIndex, faiss_version
 from .keyword import KeywordIndex, shared_words, stem_words
@@ -72,7 +72,7 @@ class Answer:
 def clean_question(question: str) -> tuple[str, list[str]]:
     """Strip control characters, fold whitespace, cap the length; refuse an empty question."""
     if not isinstance(question, str):
-        raise UsageError(f"A question must be text, got {type(question).__name__}.")
+        raise UsageError(f"question must be text, got {type(question).__name__} {brief(question)}.")
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
@@ -88,8 +88,25 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 
 def check_top_k(top_k: object) -> int:
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-        raise UsageError(f"top_k must be a whole number of at least 1, got {top_k!r}.")
+        raise UsageError(f"top_k must be a whole number of at least 1, got {brief(top_k)}.")
     return top_k
+
+
+def check_names(value: object, argument: str) -> list[str] | None:
+    """A list of ids (glossaries, bands) from a caller; a lone str would be read letter by letter."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)) \
+            or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{argument} must be a list of names, e.g. [{'office-gurus-bpo'!r}], "
+                         f"got {type(value).__name__} {brief(value)}.")
+    return list(value)
+
+
+def check_path(value: object, argument: str) -> Path | None:
+    if value is not None and not isinstance(value, (str, Path)):
+        raise UsageError(f"{argument} must be a folder path, got {type(value).__name__} {brief(value)}.")
+    return Path(value) if value is not None else None
 
 
 class Searcher:
@@ -131,8 +148,12 @@ class Searcher:
 
         `backend`: "torch" (default) or "onnx" (faster per question; exported once into index/models).
         """
+        corpus_dir, index_dir = check_path(corpus_dir, "corpus_dir"), check_path(index_dir, "index_dir")
+        for argument, value in (("model", model), ("backend", backend)):
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{argument} must be text, got {type(value).__name__} {brief(value)}.")
         corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
-        index_dir = Path(index_dir or DEFAULT_INDEX)
+        index_dir = index_dir or DEFAULT_INDEX
         if embedder is None:
             from .embedder import SentenceTransformerEmbedder
 
@@ -199,12 +220,13 @@ class Searcher:
             return vector
 
     def _glossary_mask(self, glossaries: Sequence[str] | None) -> np.ndarray:
+        glossaries = check_names(glossaries, "glossaries")
         if not glossaries:
             return np.ones(len(self.entries), dtype=bool)
         known = {g.id for g in self.corpus.glossaries}
         unknown = [g for g in glossaries if g not in known]
         if unknown:
-            raise UsageError(f"Unknown glossary {unknown[0]!r}; valid glossaries: {', '.join(sorted(known))}.")
+            raise UsageError(f"Unknown glossary {brief(unknown[0])}; valid glossaries: {', '.join(sorted(known))}.")
         return np.array([e.glossary in set(glossaries) for e in self.entries])
 
     def _hit(self, i: int, score: float, signals: dict, question_stems: set[str]) -> Hit:
@@ -233,10 +255,11 @@ class Searcher:
         """
         if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
                                       or not 0.0 < threshold <= 1.0):
-            raise UsageError(f"threshold must be a number above 0 and at most 1, got {threshold!r}.")
+            raise UsageError(f"threshold must be a number above 0 and at most 1, got {brief(threshold)}.")
+        bands, glossaries = check_names(bands, "bands"), check_names(glossaries, "glossaries")
         unknown = [b for b in bands or () if b not in BANDS]
         if unknown:
-            raise UsageError(f"Unknown band {unknown[0]!r}; valid bands: {', '.join(BANDS)}.")
+            raise UsageError(f"Unknown band {brief(unknown[0])}; valid bands: {', '.join(BANDS)}.")
         if threshold is None:
             groups = self._default_concepts().groups
         else:
@@ -267,6 +290,8 @@ class Searcher:
 
     def find_entry(self, term: str) -> Entry:
         """An entry by id or by name; an unknown name raises UnknownTermError with the closest names."""
+        if term is not None and not isinstance(term, str):
+            raise UsageError(f"term must be text, got {type(term).__name__} {brief(term)}.")
         term = (term or "").strip()
         if not term:
             raise UsageError("The term is empty: name a term, e.g. 'Average Handle Time'.")

@@ -358,3 +358,16 @@ def test_second_writer_waits_then_gives_up_with_a_clear_error(tmp_path):
     assert told and "waiting" in told[0]
     with store.build_lock(idx, wait_seconds=0.5):  # free again once the first writer is done
         pass
+
+
+def test_a_corpus_of_one_letter_words_opens_and_answers(tmp_path, fake_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "letters.yaml").write_text(
+        "title: Letters\nentries:\n  - term: Q&A\n    definition: Q & A\n  - term: X\n    definition: A b c.\n"
+        "  - term: Y\n    definition: A b c.\n")
+    s = Searcher.open(corpus, tmp_path / "idx", embedder=fake_embedder)
+    assert {h.entry.term for h in s.ask("Q & A", top_k=3)} == {"Q&A", "X", "Y"}
+    assert s.ask("wait time", top_k=1)  # no keyword signal, still an answer
+    assert [r.entry.term for r in s.related("X", top_k=2)] == ["Q&A"]  # Y is X's duplicate
+    assert [g.band for g in s.duplicates()] == ["identical"]
