@@ -640,3 +640,129 @@ def scale_markdown(r: ScaleResult, target_ms: float = 20.0) -> str:
         f">= {RECALL_TARGET} on the clustered set at every size measured)."
         if threshold else "No threshold: flat search stayed under the budget at every size.",
     ])
+
+
+# --- the concept maths at scale: open, first ask, related, duplicates, map ----------------------------------
+class HashEmbedder:
+    """A deterministic bag-of-words hashing embedder (dim 384, like the default model): the scale rows time
+    the concept maths and the index, not the model (the model's own throughput is measured above)."""
+
+    model_id = "bench-hashing-384"
+    dim = 384
+    backend = "n/a"
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        import zlib
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                h = zlib.crc32(word.strip(".,;:?!()").encode())
+                out[i, h % self.dim] += 1.0
+                out[i, (h >> 9) % self.dim] += 0.5
+            out[i, 0] += 1e-3
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def synthetic_corpus(folder: Path, n: int, source: Path, seed: int = 0, per_file: int = 5_000) -> Path:
+    """n entries in files of per_file, recombined from the real corpus' words: one in ten repeats an
+    earlier term in another glossary with its definition reworded, one in fifty is a 'See X.' entry,
+    one in five has an acronym. Names and definitions are as long as the real ones."""
+    import yaml
+
+    from .corpus import load_corpus
+
+    rng = np.random.default_rng(seed)
+    real = load_corpus(source).entries
+    term_words = sorted({w for e in real for w in e.term.split() if w.isalpha()})
+    def_words = sorted({w for e in real for w in e.definition.split()})
+    files: list[list[dict]] = [[] for _ in range(math.ceil(n / per_file))]
+    made: list[dict] = []
+    for i in range(n):
+        f = i // per_file
+        if made and i % 10 == 9:
+            base = made[int(rng.integers(len(made)))]
+            words = base["definition"].split()
+            for k in rng.integers(len(words), size=max(1, len(words) // 5)):
+                words[k] = def_words[int(rng.integers(len(def_words)))]
+            entry = {"term": base["term"], "definition": " ".join(words)}
+        elif made and i % 50 == 49:
+            target = made[int(rng.integers(len(made)))]["term"]
+            entry = {"term": f"{term_words[int(rng.integers(len(term_words)))]} {i}", "see": target,
+                     "definition": f"See {target}."}
+        else:
+            name = " ".join(term_words[int(k)] for k in rng.integers(len(term_words), size=int(rng.integers(2, 4))))
+            entry = {"term": f"{name} {i}",
+                     "definition": " ".join(def_words[int(k)] for k in rng.integers(len(def_words), size=int(rng.integers(12, 40))))}
+            if i % 5 == 0:
+                entry["acronym"] = "".join(w[0] for w in name.split()).upper() + str(i % 97)
+        files[f].append(entry)
+        made.append(entry)
+    folder.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for f, entries in enumerate(files):
+        text = yaml.dump({"title": f"Synthetic {f}", "entries": entries}, Dumper=dumper, sort_keys=False, width=1_000)
+        (folder / f"synthetic-{f:03d}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@dataclass
+class ConceptScaleRow:
+    """Seconds per step on a synthetic corpus of `entries` entries (HashEmbedder), and the peak RSS so far."""
+
+    entries: int
+    build_s: float
+    open_s: float
+    first_ask_s: float  # ask + the result cards' concept keys, as the app does
+    related_s: float
+    duplicates_s: float
+    map_s: float
+    groups: int
+    concepts_ready_s: float  # open -> concept groups computed in the background
+    peak_rss_mb: float
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def concept_scale(n: int, scratch: Path, source: Path, progress: bool = False) -> ConceptScaleRow:
+    """Build once, then time what a user does first: open, ask, related, duplicates, the map."""
+    import sys
+
+    from .display import group_hits
+    from .search import Searcher
+
+    def say(message: str) -> None:
+        if progress:
+            print(f"[{n:,}] {message}", file=sys.stderr, flush=True)
+
+    corpus = synthetic_corpus(scratch / f"corpus-{n}", n, source)
+    embedder = HashEmbedder()
+    say("building the index")
+    build_s, _ = _timed(Searcher.open, corpus, scratch / f"index-{n}", embedder=embedder)
+    say(f"built in {build_s:.1f}s; opening")
+    opened = time.perf_counter()
+    open_s, searcher = _timed(Searcher.open, corpus, scratch / f"index-{n}", embedder=embedder)
+    first_ask_s, _ = _timed(lambda: group_hits(searcher.ask("how do I measure wait time"), searcher.card_keys))
+    say(f"open {open_s:.1f}s, first ask {first_ask_s:.2f}s")
+    term = searcher.entries[len(searcher.entries) // 2].term
+    related_s, _ = _timed(searcher.related, term)
+    duplicates_s, groups = _timed(searcher.duplicates)
+    concepts_ready_s = time.perf_counter() - opened
+    say(f"related {related_s:.1f}s, duplicates {duplicates_s:.1f}s ({len(groups):,} groups)")
+    map_s, _ = _timed(searcher.map_points)
+    return ConceptScaleRow(n, build_s, open_s, first_ask_s, related_s, duplicates_s, map_s, len(groups),
+                           concepts_ready_s, peak_rss_mb())
+
+
+def concept_scale_markdown(rows: Sequence[ConceptScaleRow]) -> str:
+    return _table(
+        ["entries", "build", "open (built index)", "first ask", "related", "duplicates", "map", "groups",
+         "peak RSS"],
+        [[f"{r.entries:,}", f"{r.build_s:.1f} s", f"{r.open_s:.2f} s", f"{r.first_ask_s:.2f} s",
+          f"{r.related_s:.2f} s", f"{r.duplicates_s:.1f} s", f"{r.map_s:.2f} s", f"{r.groups:,}",
+          f"{r.peak_rss_mb:,.0f} MB"] for r in rows],
+    )

@@ -8,8 +8,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import different_heads, identity_classes, name_links
-from .keyword import stem_words
+from .identity import different_heads, identity_classes, name_links, same_name
+from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
@@ -84,13 +84,11 @@ class PairScorer:
     def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = ()):
         self.entries = entries
         self.views = views
-        named = name_links(entries)
-        self.named = {frozenset(p) for p in named}
-        self.classes = identity_classes(len(entries), [*declared, *named])
+        self.classes = identity_classes(len(entries), [*declared, *name_links(entries)])
         self.members: dict[int, list[int]] = {}
         for i, c in enumerate(self.classes):
             self.members.setdefault(int(c), []).append(i)
-        self._words = [set(stem_words(e.definition)) for e in entries]
+        self._words = [set(words) for words in stem_words_many([e.definition for e in entries])]
         self._between: dict[tuple[int, int], float | None] = {}
         self._heads_apart: dict[tuple[int, int], bool] = {}
 
@@ -134,7 +132,7 @@ class PairScorer:
         a, b = self.entries[i], self.entries[j]
         overlap = self.overlap(i, j)
         if self.classes[i] == self.classes[j]:
-            score, basis = 1.0, ("named" if frozenset((i, j)) in self.named else "declared")
+            score, basis = 1.0, ("named" if same_name(a, b) else "declared")
             copies = not (a.see or b.see) and band_of(a, b, 1.0, overlap, t) == "identical"
             band = "identical" if copies else "same"
         else:
@@ -184,51 +182,97 @@ def reference_links(references: dict[int, list[int]]) -> list[tuple[int, int]]:
     return sorted({tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets})
 
 
-def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int]]:
-    """(i, j) for each entry's top_k nearest neighbours, via sentence-transformers' paraphrase mining."""
-    import torch
-    from sentence_transformers import util
-
-    if len(vectors) < 2:
+def candidate_pairs(vectors: np.ndarray, top_k: int = 20, chunk: int = 2048) -> list[tuple[int, int]]:
+    """(i, j), i < j, for each entry's top_k nearest neighbours by cosine: exact, in row chunks (memory
+    chunk x n floats). As sentence-transformers' paraphrase mining: the top_k + 1 best of each row, itself
+    left out (an entry whose copy ties with itself keeps one more), without importing it."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    if n < 2:
         return []
-    mined = util.paraphrase_mining_embeddings(
-        torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)),
-        top_k=min(top_k, len(vectors) - 1),
-        max_pairs=max(10_000, len(vectors) * top_k),
-    )
-    return [(int(i), int(j)) for _, i, j in mined]
+    k = min(top_k + 1, n)
+    found: set[tuple[int, int]] = set()
+    for start in range(0, n, chunk):
+        scores = vectors[start:start + chunk] @ vectors.T
+        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        for r, neighbours in enumerate(best.tolist()):
+            i = start + r
+            found.update((i, j) if i < j else (j, i) for j in neighbours if j != i)
+    return sorted(found)
 
 
 def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> list[ConceptGroup]:
     """Concepts from 'same' pairs by complete linkage (every two members are 'same', so no chains
     like wait time ~ queue time ~ utilization), exact copies as 'identical' groups of their own,
-    and 'related' pairs between different concepts."""
-    same = [p for p in pairs if p.band in ("identical", "same")]
-    linked = {frozenset((p.a.id, p.b.id)) for p in same}
-    by_id = {e.id: e for e in entries}
-    cluster: dict[str, frozenset[str]] = {e.id: frozenset((e.id,)) for e in entries}
-    for p in sorted(same, key=lambda p: -p.evidence):
-        ca, cb = cluster[p.a.id], cluster[p.b.id]
-        if ca is cb or not all(frozenset((x, y)) in linked for x in ca for y in cb):
-            continue
-        merged = ca | cb
-        for member in merged:
-            cluster[member] = merged
+    and 'related' pairs between different concepts.
 
+    Near-linear in the pairs: 'same' pairs are split into connected components (union-find), and
+    complete linkage, strongest pair first, runs inside each component; a concept never spans two.
+    """
+    same = [p for p in pairs if p.band in ("identical", "same")]
+    position = {e.id: i for i, e in enumerate(entries)}
+    parent = list(range(len(entries)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in same:
+        parent[find(position[p.a.id])] = find(position[p.b.id])
+    components: dict[int, list[DuplicatePair]] = {}
+    for p in same:
+        components.setdefault(find(position[p.a.id]), []).append(p)
+
+    cluster: dict[int, int] = {}  # entry position -> its concept's number
+    members: list[list[int]] = []
+    for component in components.values():
+        linked: dict[int, set[int]] = {}
+        for p in component:
+            a, b = position[p.a.id], position[p.b.id]
+            linked.setdefault(a, set()).add(b)
+            linked.setdefault(b, set()).add(a)
+        for p in sorted(component, key=lambda p: -p.evidence):
+            a, b = position[p.a.id], position[p.b.id]
+            ca = members[cluster[a]] if a in cluster else [a]
+            cb = members[cluster[b]] if b in cluster else [b]
+            if (a in cluster and b in cluster and cluster[a] == cluster[b]) \
+                    or not all(y in linked[x] for x in ca for y in cb):
+                continue
+            number = cluster[a] if a in cluster else cluster.get(b, len(members))
+            if number == len(members):
+                members.append([])
+            merged = sorted(set(ca) | set(cb))
+            for m in (cluster.get(a), cluster.get(b)):
+                if m is not None and m != number:
+                    members[m] = []
+            members[number] = merged
+            for x in merged:
+                cluster[x] = number
+
+    inner: dict[int, list[DuplicatePair]] = {}
+    for p in same:
+        a, b = position[p.a.id], position[p.b.id]
+        if a in cluster and cluster.get(b) == cluster[a]:
+            inner.setdefault(cluster[a], []).append(p)
     groups: list[ConceptGroup] = []
-    for ids in {c for c in cluster.values() if len(c) > 1}:
-        members = [e for e in entries if e.id in ids]
-        inner = tuple(p for p in same if p.a.id in ids and p.b.id in ids)
-        band = "identical" if all(p.band == "identical" for p in inner) else "same"
-        groups.append(ConceptGroup(canonical_name(members), tuple(members), min(p.evidence for p in inner), band, inner))
-    concept_sets = [set(c) for c in cluster.values() if len(c) > 1]
+    for number, ids in enumerate(members):
+        if len(ids) > 1:
+            group_entries = [entries[i] for i in ids]
+            band = "identical" if all(p.band == "identical" for p in inner[number]) else "same"
+            groups.append(ConceptGroup(canonical_name(group_entries), tuple(group_entries),
+                                       min(p.evidence for p in inner[number]), band, tuple(inner[number])))
     for p in same:  # copies inside a larger concept still show as copies
-        if p.band == "identical" and not any({p.a.id, p.b.id} == c for c in concept_sets):
+        a, b = position[p.a.id], position[p.b.id]
+        if p.band == "identical" and not (cluster.get(a) == cluster.get(b) and len(members[cluster[a]]) == 2):
             groups.append(ConceptGroup(canonical_name([p.a, p.b]), (p.a, p.b), p.evidence, "identical", (p,)))
     for p in pairs:
-        if p.band == "related" or (p.band == "same" and cluster[p.a.id] is not cluster[p.b.id]):
+        a, b = position[p.a.id], position[p.b.id]
+        apart = cluster.get(a, -1 - a) != cluster.get(b, -1 - b)
+        if p.band == "related" or (p.band == "same" and apart):
             related = p if p.band == "related" else replace(p, band="related")
-            groups.append(ConceptGroup(f"{p.a.term} ~ {p.b.term}", (by_id[p.a.id], by_id[p.b.id]),
+            groups.append(ConceptGroup(f"{p.a.term} ~ {p.b.term}", (entries[a], entries[b]),
                                        p.evidence, "related", (related,)))
     return sorted(groups, key=lambda g: (BANDS.index(g.band), -g.score, g.canonical))
 

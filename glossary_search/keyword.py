@@ -44,6 +44,13 @@ def stem_words(text: str) -> list[str]:
     return bm25s.tokenize([text], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]
 
 
+def stem_words_many(texts: Sequence[str]) -> list[list[str]]:
+    """stem_words of many texts in one call (one call per text costs 1 ms: 100 s at 100k entries)."""
+    if not texts:
+        return []
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """One word as BM25 sees it (lower-cased, stemmed)."""

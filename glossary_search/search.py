@@ -42,6 +42,9 @@ NAME_FLOOR = 0.55
 # Rows of the vector index read per question: all of them for a glossary-sized corpus, a bounded
 # neighbourhood for a large one (entries beyond it score 0 on the dense signal).
 DENSE_DEPTH = 1000
+# Above this many entries the concept groups (duplicates) are computed in the background on first need,
+# so a question never waits for them (about 1 s per 1,000 entries); below, at once.
+CONCEPTS_INLINE_MAX = 5_000
 
 # Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
 DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
@@ -136,7 +139,10 @@ class Searcher:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
         self._concepts_lock = threading.Lock()
+        self._concepts_thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
         self._map = None
+        self._map_lock = threading.Lock()
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
@@ -314,6 +320,18 @@ class Searcher:
                 self._concepts = _Concepts(pairs, groups, concept_of(groups))
             return self._concepts
 
+    def concepts_ready(self) -> bool:
+        """True once the concept groups are computed; a large corpus starts computing them when asked."""
+        if self._concepts is None and len(self.entries) <= CONCEPTS_INLINE_MAX:
+            self._default_concepts()
+        elif self._concepts is None and self._concepts_thread is None:
+            with self._thread_lock:  # not _concepts_lock: that one is held while they are computed
+                if self._concepts_thread is None:
+                    self._concepts_thread = threading.Thread(target=self._default_concepts, daemon=True,
+                                                             name="concept-groups")
+                    self._concepts_thread.start()
+        return self._concepts is not None
+
     def compare(self, question: str) -> list[Hit]:
         """For 'X vs Y' / 'difference between X and Y': the best entry for each side, else []."""
         text, _ = clean_question(question)
@@ -338,6 +356,11 @@ class Searcher:
         not merge cards: such groups are right 24 times in 52 on this corpus (README, Evaluation), and a
         wrong merge hides a term (Inbound Contact Center under Outbound)."""
         keys = {f"term:{normalize_name(entry.term)}"}
+        if not self.concepts_ready():  # meanwhile, the entries the glossaries name alike share a card
+            named = int(self.pair_scorer.classes[self.position(entry)])
+            if len(self.pair_scorer.members[named]) > 1:
+                keys.add(f"named:{named}")
+            return keys
         group = self.concept_of(entry)
         if group and (group.band == "identical" or named_alike(group)):
             keys.add(f"concept:{group.canonical}")
@@ -352,7 +375,7 @@ class Searcher:
 
     def map_points(self) -> np.ndarray:
         """2-D coordinates of every entry (PCA of the entry vectors), computed once."""
-        with self._concepts_lock:
+        with self._map_lock:
             if self._map is None:
                 self._map = project_2d(self.entry_vectors)
             return self._map

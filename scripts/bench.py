@@ -8,6 +8,7 @@ Usage: python scripts/bench.py [--repeats N]
        python scripts/bench.py --scale [--out docs]
        python scripts/bench.py --quick [--out DIR]   # 1k and 10k only, under a minute; prints, writes only with --out
        python scripts/bench.py --plot-only docs/benchmarks.json   # redraw the plot of a saved run
+       python scripts/bench.py --concepts [--sizes 10000 100000]   # open, first ask, related, duplicates, map
 """
 from __future__ import annotations
 
@@ -83,6 +84,20 @@ def run_scale(args) -> tuple[str, bench.ScaleResult]:
     return text, result
 
 
+def run_concepts(args) -> str:
+    """The concept maths and the index on synthetic corpora (HashEmbedder): what a user waits for first."""
+    rows = []
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-concepts-") as scratch:
+            rows.append(bench.concept_scale(n, Path(scratch), ROOT / "corpus", progress=True))
+    return "\n\n".join([
+        "# glossary-search benchmark: concepts at scale",
+        f"`{command()}` on {today()}; synthetic corpora recombined from the real one, hashing embedder (dim 384).",
+        bench.machine_markdown(bench.machine_info()),
+        bench.concept_scale_markdown(rows),
+    ]) + "\n"
+
+
 def plot(result: bench.ScaleResult, path: Path) -> None:
     """Log-log: single-query p50 and build time against size, flat vs HNSW, both synthetic sets."""
     try:
@@ -137,6 +152,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="faiss threads for the timed single queries (default 1; 0 = faiss' default).")
     parser.add_argument("--repeats", type=int, default=3, help="Passes over the questions for latency (default 3).")
+    parser.add_argument("--concepts", action="store_true",
+                        help="Open, first ask, related, duplicates and map on synthetic corpora (--sizes).")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="Corpus sizes for --concepts (default 10000 100000).")
     parser.add_argument("--plot-only", type=Path, default=None, metavar="JSON",
                         help="Redraw the plot from a saved run (e.g. docs/benchmarks.json) without measuring.")
     parser.add_argument("--target-ms", type=float, default=20.0,
@@ -147,6 +166,9 @@ def main() -> None:
         result = load_result(args.plot_only)
         plot(result, args.plot_only.with_suffix(".png"))
         print(f"Wrote {args.plot_only.with_suffix('.png')}.", file=sys.stderr)
+        return
+    if args.concepts:
+        print(run_concepts(args))
         return
     if not (args.scale or args.quick):
         print(run_corpus(args))

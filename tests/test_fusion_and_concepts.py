@@ -192,3 +192,90 @@ def test_names_of_different_kinds_are_at_most_related_unless_worded_alike():
     assert (capped.band, capped.basis) == ("related", "heads")  # ...but a time is not a queue
     copies = PairScorer([entries[0], E(2, "Queue Time", entries[0].definition)], EntryViews(close[:2], close[:2]))
     assert copies.pair(0, 1, t).band == "identical"  # one definition under two names is still reported
+
+
+# ---- at scale: grouping near-linear in the pairs, names linked without every pair, lazy concepts ---------
+def _same_pair(a: Entry, b: Entry, score: float, band: str = "same"):
+    from glossary_search.types import DuplicatePair
+
+    return DuplicatePair(a=a, b=b, evidence=score, similarity=score, name_similarity=score, word_overlap=0.1,
+                         band=band, basis="meaning")
+
+
+def test_concept_groups_is_near_linear_in_the_pairs():
+    import time
+
+    n = 30_000
+    entries = [E(i, f"term {i}", f"definition {i}") for i in range(n)]
+    pairs = []
+    for i in range(0, n, 3):  # 10,000 triangles: every two members 'same'
+        a, b, c = entries[i:i + 3]
+        pairs += [_same_pair(a, b, 0.9), _same_pair(b, c, 0.8), _same_pair(a, c, 0.7)]
+    started = time.perf_counter()
+    groups = concept_groups(entries, pairs)
+    assert time.perf_counter() - started < 5  # the all-pairs scan per group took minutes
+    assert len(groups) == n // 3 and all(len(g.entries) == 3 and len(g.pairs) == 3 for g in groups)
+
+
+def test_concept_groups_complete_linkage_inside_a_component():
+    a, b, c, d = (E(i, t, t) for i, t in enumerate(["wait time", "queue time", "hold time", "utilization"]))
+    pairs = [_same_pair(a, b, 0.9), _same_pair(b, c, 0.8), _same_pair(a, c, 0.6), _same_pair(c, d, 0.95)]
+    groups = concept_groups([a, b, c, d], pairs)
+    same = sorted(tuple(e.term for e in g.entries) for g in groups if g.band == "same")
+    # c~d (0.95) first, then a~b (0.9); {a,b} and {c,d} are not all linked: no chain across them
+    assert same == [("hold time", "utilization"), ("wait time", "queue time")]
+    assert {g.canonical for g in groups if g.band == "related"} == {"queue time ~ hold time", "wait time ~ hold time"}
+
+
+def test_name_links_do_not_materialise_every_pair_of_a_shared_name():
+    import time
+
+    entries = [E(i, "Average Handle Time", f"definition {i}", acronym="AHT") for i in range(8_000)]
+    entries.append(E(8_000, "Average Hold Time", "another", acronym="AHT"))
+    started = time.perf_counter()
+    links = name_links(entries)
+    assert time.perf_counter() - started < 5
+    assert len(links) == 7_999  # a chain; 'Average Hold Time' shares only an acronym on a name not nested
+    scorer = PairScorer(entries, EntryViews(np.eye(len(entries), 4, dtype=np.float32),
+                                            np.eye(len(entries), 4, dtype=np.float32)))
+    assert len(set(scorer.classes[:8_000].tolist())) == 1 and scorer.classes[8_000] != scorer.classes[0]
+    assert scorer.pair(0, 7_999).basis == "named"
+
+
+def test_candidate_pairs_are_each_rows_exact_top_k():
+    from glossary_search.concepts import candidate_pairs
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(300, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    truth = {tuple(sorted((i, int(j)))) for i in range(300) for j in np.argsort(-sims[i])[:5]}
+    assert set(candidate_pairs(v, top_k=5, chunk=64)) == truth
+
+
+def test_asking_never_waits_for_the_concept_groups(tmp_path, monkeypatch):
+    import threading
+
+    from glossary_search import search
+    from glossary_search.display import group_hits
+
+    from .conftest import CORPUS, FakeEmbedder
+
+    monkeypatch.setattr(search, "CONCEPTS_INLINE_MAX", 10)
+    searcher = search.Searcher.open(CORPUS, tmp_path / "idx", embedder=FakeEmbedder())
+    release = threading.Event()
+    real_pairs = searcher.pair_scorer.pairs
+
+    def slow_pairs(*args, **kwargs):
+        release.wait(30)
+        return real_pairs(*args, **kwargs)
+
+    monkeypatch.setattr(searcher.pair_scorer, "pairs", slow_pairs)
+    cards = group_hits(searcher.ask("Net Promoter Score", top_k=10), searcher.card_keys)
+    assert not searcher.concepts_ready()  # answered while the groups are still being computed
+    nps = next(c for c in cards if c.best.entry.acronym == "NPS")
+    assert len({h.entry.glossary for h in nps.hits}) > 1  # named alike: one card meanwhile too
+    release.set()
+    searcher._concepts_thread.join(30)
+    assert searcher.concepts_ready() and searcher.duplicates()
