@@ -291,8 +291,14 @@ class Searcher:
         """The nearest other concepts to a term (name, acronym, alias or entry id)."""
         top_k = check_top_k(top_k)
         target = self.find_entry(term)
-        return related_entries(self.position(target), self.entries, self.entry_vectors,
-                               self._default_concepts().groups, top_k)
+        groups = self._default_concepts().groups if self.concepts_ready() else self._named_groups()
+        return related_entries(self.position(target), self.entries, self.entry_vectors, groups, top_k)
+
+    def _named_groups(self) -> list[ConceptGroup]:
+        """The classes the glossaries name alike, as groups: what stands for a concept until the groups
+        are computed (a large corpus computes them in the background)."""
+        return [ConceptGroup(f"named:{c}", tuple(self.entries[i] for i in members), 1.0, "same")
+                for c, members in self.pair_scorer.members.items() if len(members) > 1]
 
     def find_entry(self, term: str) -> Entry:
         """An entry by id or by name; an unknown name raises UnknownTermError with the closest names."""

@@ -89,7 +89,8 @@ def run_concepts(args) -> str:
     rows = []
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-concepts-") as scratch:
-            rows.append(bench.concept_scale(n, Path(scratch), ROOT / "corpus", progress=True))
+            rows.append(bench.concept_scale(n, Path(scratch), ROOT / "corpus", progress=True,
+                                            duplicates_max=args.duplicates_max))
     return "\n\n".join([
         "# glossary-search benchmark: concepts at scale",
         f"`{command()}` on {today()}; synthetic corpora recombined from the real one, hashing embedder (dim 384).",
@@ -156,6 +157,8 @@ def main() -> None:
                         help="Open, first ask, related, duplicates and map on synthetic corpora (--sizes).")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
                         help="Corpus sizes for --concepts (default 10000 100000).")
+    parser.add_argument("--duplicates-max", type=int, default=20_000,
+                        help="Largest --concepts size whose duplicates report is timed (default 20000).")
     parser.add_argument("--plot-only", type=Path, default=None, metavar="JSON",
                         help="Redraw the plot from a saved run (e.g. docs/benchmarks.json) without measuring.")
     parser.add_argument("--target-ms", type=float, default=20.0,

@@ -276,6 +276,9 @@ def test_asking_never_waits_for_the_concept_groups(tmp_path, monkeypatch):
     assert not searcher.concepts_ready()  # answered while the groups are still being computed
     nps = next(c for c in cards if c.best.entry.acronym == "NPS")
     assert len({h.entry.glossary for h in nps.hits}) > 1  # named alike: one card meanwhile too
+    related = searcher.related("Net Promoter Score", top_k=5)  # nor does `related`
+    assert len(related) == 5 and all(r.entry.acronym != "NPS" for r in related)  # its namesakes left out
+    assert not searcher.concepts_ready()
     release.set()
     searcher._concepts_thread.join(30)
     assert searcher.concepts_ready() and searcher.duplicates()
