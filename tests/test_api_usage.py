@@ -54,3 +54,17 @@ def test_right_types_still_work(searcher, tmp_path):
     assert searcher.ask("NPS", top_k=1, glossaries=("office-gurus-bpo",))[0].entry.glossary == "office-gurus-bpo"
     assert searcher.duplicates(bands=["identical"]) and searcher.related("NPS", top_k=2)
     assert Searcher.open(str(CORPUS), str(tmp_path / "idx"), embedder=FakeEmbedder()).ask("AHT")
+
+
+def test_non_latin_names_are_reachable(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ru.yaml").write_text(
+        "title: Русский\nentries:\n  - term: Время ожидания\n    definition: Сколько клиент ждёт ответа.\n"
+        "  - term: C#\n    definition: A language.\n  - term: C++\n    definition: Another language.\n"
+        "  - term: Caf\u00e9 Queue\n    definition: A queue.\n", encoding="utf-8")
+    s = Searcher.open(corpus, tmp_path / "idx", embedder=FakeEmbedder())
+    assert s.find_entry("время ожидания").term == "Время ожидания"
+    assert s.related("ВРЕМЯ ОЖИДАНИЯ", top_k=1)
+    assert s.find_entry("c#").term == "C#" and s.find_entry("C++").term == "C++"
+    assert s.find_entry("Cafe\u0301 queue").term == "Caf\u00e9 Queue"  # NFD spelling of an NFC name
