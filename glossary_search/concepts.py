@@ -182,22 +182,18 @@ def reference_links(references: dict[int, list[int]]) -> list[tuple[int, int]]:
     return sorted({tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets})
 
 
-def candidate_pairs(vectors: np.ndarray, top_k: int = 20, chunk: int = 2048) -> list[tuple[int, int]]:
-    """(i, j), i < j, for each entry's top_k nearest neighbours by cosine: exact, in row chunks (memory
-    chunk x n floats). As sentence-transformers' paraphrase mining: the top_k + 1 best of each row, itself
-    left out (an entry whose copy ties with itself keeps one more), without importing it."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int]]:
+    """(i, j), i < j, for each entry's top_k nearest neighbours by cosine, exact. As sentence-transformers'
+    paraphrase mining: the top_k + 1 best of each row, itself left out (an entry whose copy ties with
+    itself keeps one more); faiss does the n x n product (index.py), no sentence-transformers import."""
+    from .index import nearest_rows
+
     n = len(vectors)
     if n < 2:
         return []
-    k = min(top_k + 1, n)
     found: set[tuple[int, int]] = set()
-    for start in range(0, n, chunk):
-        scores = vectors[start:start + chunk] @ vectors.T
-        best = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        for r, neighbours in enumerate(best.tolist()):
-            i = start + r
-            found.update((i, j) if i < j else (j, i) for j in neighbours if j != i)
+    for i, neighbours in enumerate(nearest_rows(vectors, min(top_k + 1, n)).tolist()):
+        found.update((i, j) if i < j else (j, i) for j in neighbours if j != i and j >= 0)
     return sorted(found)
 
 

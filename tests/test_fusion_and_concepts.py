@@ -251,7 +251,7 @@ def test_candidate_pairs_are_each_rows_exact_top_k():
     sims = v @ v.T
     np.fill_diagonal(sims, -np.inf)
     truth = {tuple(sorted((i, int(j)))) for i in range(300) for j in np.argsort(-sims[i])[:5]}
-    assert set(candidate_pairs(v, top_k=5, chunk=64)) == truth
+    assert set(candidate_pairs(v, top_k=5)) == truth
 
 
 def test_asking_never_waits_for_the_concept_groups(tmp_path, monkeypatch):
