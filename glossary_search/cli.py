@@ -127,6 +127,7 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
       glossary-search ask -k 3 --json "what is NPS" "avrage handel time"
     """
     from .search import clean_question
+    from .shapes import answer_json
 
     for q in questions:  # refuse bad input before paying for the model
         clean_question(q)
@@ -136,8 +137,7 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
         for notice in answer.notices:
             click.echo(f"note: {notice}", err=True)
         if as_json:
-            click.echo(json.dumps({"question": question, "results": [hit_json(h) for h in answer.hits]},
-                                  ensure_ascii=False))
+            click.echo(json.dumps(answer_json(question, answer), ensure_ascii=False))
             continue
         if n:
             click.echo()
@@ -146,15 +146,6 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
             click.echo("  No close match; the nearest terms are:")
         for rank, hit in enumerate(answer.hits, start=1):
             _print_hit(rank, hit)
-
-
-def hit_json(hit) -> dict:
-    e = hit.entry
-    return {
-        "term": e.term, "acronym": e.acronym, "definition": e.definition, "glossary": e.glossary,
-        "score": hit.score, "matched": hit.matched, "matched_text": hit.matched_text,
-        "strength": hit.strength, "id": e.id,
-    }
 
 
 def _print_hit(rank: int, hit) -> None:
@@ -181,6 +172,8 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
       glossary-search related "Average Handle Time"
       glossary-search related NPS --json
     """
+    from .shapes import related_json
+
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     target = searcher.find_entry(term)
     results = searcher.related(target.id, top_k=top_k)
@@ -189,8 +182,7 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
     for r in results:
         e = r.entry
         if as_json:
-            click.echo(json.dumps({"term": e.term, "acronym": e.acronym, "glossary": e.glossary,
-                                   "score": r.score, "definition": e.definition, "id": e.id}, ensure_ascii=False))
+            click.echo(json.dumps(related_json(r), ensure_ascii=False))
         else:
             click.echo(f"  {r.score:.2f}  {e.label}  [{e.glossary}]")
 
@@ -218,7 +210,8 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
       glossary-search duplicates --band identical --json
       glossary-search duplicates --csv dupes.csv --markdown dupes.md
     """
-    from .report import basis_note, group_json, to_csv, to_markdown
+    from .report import basis_note, to_csv, to_markdown
+    from .shapes import group_json
 
     searcher = open_searcher(corpus_dir, index_dir, model, backend)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
@@ -237,6 +230,41 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
             click.echo(f"            {e.label} [{e.glossary}]: {text}")
     if not as_json:
         click.echo(f"{len(groups)} group(s).", err=True)
+
+
+@cli.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="A browser origin allowed to call the API, e.g. https://desk.example.com (repeatable; "
+                   "default: none).")
+def serve(corpus_dir, index_dir, model, backend, host, port, cors_origins):
+    """Serve the JSON HTTP API (interactive docs at /docs); the model and index load once, here.
+
+    Set GLOSSARY_SEARCH_API_KEY to require that key (X-API-Key header) on every request but /health.
+
+    \b
+    Examples:
+      glossary-search serve
+      glossary-search serve --port 9000 --cors-origin https://desk.example.com
+      curl 'http://127.0.0.1:8000/ask?q=what+is+AHT&k=3'
+    """
+    import os
+
+    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    from . import store
+    from .api import API_KEY_ENV, create_app
+    import uvicorn
+
+    api_key = os.environ.get(API_KEY_ENV) or None
+    app = create_app(searcher, api_key=api_key, cors_origins=tuple(cors_origins),
+                     manifest=store.read_manifest(Path(index_dir) if index_dir else None))
+    click.echo(f"glossary-search API at http://{host}:{port} (docs at /docs"
+               f"{'; API key required' if api_key else ''}). Ctrl-C stops it.", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
+                timeout_graceful_shutdown=5)
 
 
 def _write_report(path: Path, text: str) -> None:

@@ -35,6 +35,10 @@ class IndexLockedError(GlossaryError):
     """Another process is building the index."""
 
 
+class StoreUnavailableError(GlossaryError):
+    """The vector store (a Milvus server) cannot be reached; the message names its URI. Retrying may succeed."""
+
+
 __all__ = [
     "GlossaryError",
     "CorpusError",
@@ -43,4 +47,5 @@ __all__ = [
     "UsageError",
     "UnknownTermError",
     "IndexLockedError",
+    "StoreUnavailableError",
 ]

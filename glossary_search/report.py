@@ -1,4 +1,4 @@
-"""Duplicates report as JSON-ready dicts, CSV and Markdown: what a glossary owner cleans up from."""
+"""Duplicates report as CSV and Markdown (JSON shapes are in shapes.py): what a glossary owner cleans up from."""
 from __future__ import annotations
 
 import csv
@@ -7,17 +7,6 @@ from typing import Sequence
 
 from .concepts import named_alike
 from .types import ConceptGroup
-
-
-def group_json(group: ConceptGroup) -> dict:
-    """The stable `duplicates --json` line: score, band, canonical, entries."""
-    return {
-        "score": group.score,
-        "band": group.band,
-        "canonical": group.canonical,
-        "entries": [{"term": e.term, "definition": e.definition, "glossary": e.glossary, "id": e.id}
-                    for e in group.entries],
-    }
 
 
 def basis_note(group: ConceptGroup) -> str:
