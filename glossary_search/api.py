@@ -119,7 +119,7 @@ def create_app(searcher, *, api_key: str | None = None, cors_origins: tuple[str,
 
     @app.exception_handler(StoreUnavailableError)
     async def _store_down(request: Request, exc: StoreUnavailableError):
-        return _error(503, "unavailable", str(exc))
+        return _error(503, "unavailable", f"{exc} Try again shortly.")
 
     @app.exception_handler(GlossaryError)
     async def _ours(request: Request, exc: GlossaryError):

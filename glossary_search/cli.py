@@ -63,6 +63,10 @@ def common_options(func):
     @click.option("--backend", type=click.Choice(["torch", "onnx"]), default="torch", show_default=True,
                   envvar="GLOSSARY_SEARCH_BACKEND",
                   help="Run the model on PyTorch or ONNX Runtime (about 2x faster per question, same answers).")
+    @click.option("--vector-store", default="faiss", show_default=True, envvar="GLOSSARY_SEARCH_VECTOR_STORE",
+                  help="Where vectors are searched: faiss (in process) or milvus:<path-or-uri> (a Milvus Lite "
+                       "file such as index/milvus.db, or a server such as http://milvus:19530; token in "
+                       "GLOSSARY_SEARCH_MILVUS_TOKEN).")
     @wraps(func)
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
@@ -70,15 +74,18 @@ def common_options(func):
     return wrapper
 
 
-def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False):
+def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False, vector_store=None):
     from .search import Searcher
+    from .stores import parse
+
+    parse(vector_store)  # a bad spec fails before the model loads
 
     def notify(message: str) -> None:
         click.echo(message, err=True)
 
     return Searcher.open(corpus_dir, index_dir, model=model, backend=backend, rebuild=rebuild,
                          progress=sys.stderr.isatty(),
-                         notify=notify)
+                         notify=notify, vector_store=vector_store)
 
 
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,9 +106,9 @@ def cli():
 @cli.command()
 @common_options
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
-def build(corpus_dir, index_dir, model, backend, rebuild):
+def build(corpus_dir, index_dir, model, backend, vector_store, rebuild):
     """Build or refresh the index (a no-op when it already matches corpus and model)."""
-    searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild, vector_store=vector_store)
     c = searcher.corpus
     click.echo(f"Index ready: {len(c.entries)} entries from {len(c.glossaries)} glossaries, "
                f"model {searcher.embedder.model_id} ({searcher.embedder.backend}).")
@@ -118,7 +125,7 @@ def build(corpus_dir, index_dir, model, backend, rebuild):
 @click.option("-g", "--glossary", "glossaries", multiple=True,
               help="Only search this glossary id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question (JSON lines).")
-def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_json):
+def ask(corpus_dir, index_dir, model, backend, vector_store, questions, top_k, glossaries, as_json):
     """Answer one or more plain-English questions with the closest terms.
 
     \b
@@ -131,7 +138,7 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
 
     for q in questions:  # refuse bad input before paying for the model
         clean_question(q)
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     for n, question in enumerate(questions):
         answer = searcher.answer(question, top_k=top_k, glossaries=list(glossaries) or None)
         for notice in answer.notices:
@@ -164,7 +171,7 @@ def _print_hit(rank: int, hit) -> None:
 @click.option("-k", "--top-k", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many related concepts to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per related concept.")
-def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
+def related(corpus_dir, index_dir, model, backend, vector_store, term, top_k, as_json):
     """List the concepts nearest to TERM (its own near-duplicates excluded).
 
     \b
@@ -174,7 +181,7 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
     """
     from .shapes import related_json
 
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     target = searcher.find_entry(term)
     results = searcher.related(target.id, top_k=top_k)
     if not as_json:
@@ -201,7 +208,8 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
               help="Also write the report as CSV to this file.")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as Markdown to this file.")
-def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossaries, as_json, csv_path, md_path):
+def duplicates(corpus_dir, index_dir, model, backend, vector_store, threshold, bands, glossaries, as_json,
+               csv_path, md_path):
     """Find terms defined twice: identical wording, same concept, or closely related.
 
     \b
@@ -213,7 +221,7 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
     from .report import basis_note, to_csv, to_markdown
     from .shapes import group_json
 
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
                                  glossaries=list(glossaries) or None)
     for path, text in ((csv_path, to_csv), (md_path, to_markdown)):
@@ -240,7 +248,7 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="A browser origin allowed to call the API, e.g. https://desk.example.com (repeatable; "
                    "default: none).")
-def serve(corpus_dir, index_dir, model, backend, host, port, cors_origins):
+def serve(corpus_dir, index_dir, model, backend, vector_store, host, port, cors_origins):
     """Serve the JSON HTTP API (interactive docs at /docs); the model and index load once, here.
 
     Set GLOSSARY_SEARCH_API_KEY to require that key (X-API-Key header) on every request but /health.
@@ -253,14 +261,15 @@ def serve(corpus_dir, index_dir, model, backend, host, port, cors_origins):
     """
     import os
 
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     from . import store
     from .api import API_KEY_ENV, create_app
     import uvicorn
 
     api_key = os.environ.get(API_KEY_ENV) or None
     app = create_app(searcher, api_key=api_key, cors_origins=tuple(cors_origins),
-                     manifest=store.read_manifest(Path(index_dir) if index_dir else None))
+                     manifest=store.read_manifest(Path(index_dir) if index_dir else None),
+                     vector_store=vector_store or "faiss")
     click.echo(f"glossary-search API at http://{host}:{port} (docs at /docs"
                f"{'; API key required' if api_key else ''}). Ctrl-C stops it.", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,

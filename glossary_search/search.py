@@ -126,10 +126,11 @@ class Searcher:
     def open(cls, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
              model: str | None = None, backend: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME,
              rebuild: bool = False, progress: bool = False,
-             notify: Callable[[str], None] | None = None) -> "Searcher":
+             notify: Callable[[str], None] | None = None, vector_store: str | None = None) -> "Searcher":
         """Load the corpus and its index, building or refreshing the index when missing or stale.
 
         `backend`: "torch" (default) or "onnx" (faster per question; exported once into index/models).
+        `vector_store`: "faiss" (default) or "milvus:<path-or-uri>", a collection synced from the local index.
         """
         corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
         index_dir = Path(index_dir or DEFAULT_INDEX)
@@ -142,6 +143,16 @@ class Searcher:
             corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
             progress=progress, notify=notify,
         )
+        if vector_store and vector_store != "faiss":
+            from .stores import open_vector_store
+
+            def tell(message: str) -> None:
+                notices.append(message)
+                if notify:
+                    notify(message)
+
+            texts = [row.text for row in corpus_rows(corpus.entries, scheme)[0]]
+            index = open_vector_store(vector_store, index, texts, embedder.model_id, notify=tell)
         return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=notices)
 
     # ---- asking ----------------------------------------------------------------------------------
