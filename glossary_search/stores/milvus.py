@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
+import grpc
 import numpy as np
 from pymilvus import DataType, MilvusClient
 from pymilvus.exceptions import MilvusException
@@ -22,6 +23,7 @@ from ..errors import StoreUnavailableError
 MAX_LIMIT = 16384  # Milvus' cap on top-k per search
 BATCH = 1000  # rows per insert and per query page: well under Milvus' 64 MB gRPC message
 TIMEOUT_S = 10.0
+QUERY_BATCH = 32  # queries per search call, so a bulk search stays well inside the timeout
 
 
 def text_key(text: str) -> str:
@@ -61,9 +63,12 @@ class MilvusIndex:
         with self._lock:
             if self._client is None:
                 try:
-                    self._client = MilvusClient(uri=self.uri, token=self._token, timeout=TIMEOUT_S)
+                    client = MilvusClient(uri=self.uri, token=self._token, timeout=TIMEOUT_S)
+                    if client.has_collection(self.collection, timeout=TIMEOUT_S):
+                        client.load_collection(self.collection, timeout=TIMEOUT_S)  # a restarted server has it released
                 except Exception as exc:  # pymilvus raises several kinds for one fact: not reachable
                     raise self._unavailable(exc) from exc
+                self._client = client
             return self._client
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
@@ -74,7 +79,7 @@ class MilvusIndex:
         client = self._connect()
         try:
             return action(client)
-        except (MilvusException, OSError, RuntimeError) as exc:
+        except (MilvusException, grpc.RpcError, OSError, RuntimeError) as exc:
             with self._lock:  # drop the broken client: the next call reconnects
                 if self._client is client:
                     self._client = None
@@ -151,9 +156,12 @@ class MilvusIndex:
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(int(k), len(self)))
         limit = min(k, len(self._rows_of), MAX_LIMIT)
-        results = self._call(lambda c: c.search(self.collection, data=queries.tolist(), limit=limit,
-                                                 anns_field="vector", search_params={"metric_type": "IP"},
-                                                 timeout=TIMEOUT_S))
+        results = []
+        for start in range(0, len(queries), QUERY_BATCH):
+            chunk = queries[start:start + QUERY_BATCH].tolist()
+            results += self._call(lambda c, chunk=chunk: c.search(
+                self.collection, data=chunk, limit=limit, anns_field="vector",
+                search_params={"metric_type": "IP"}, timeout=TIMEOUT_S))
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         for q, hits in enumerate(results):
