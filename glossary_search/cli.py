@@ -248,7 +248,12 @@ def duplicates(corpus_dir, index_dir, model, backend, vector_store, threshold, b
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="A browser origin allowed to call the API, e.g. https://desk.example.com (repeatable; "
                    "default: none).")
-def serve(corpus_dir, index_dir, model, backend, vector_store, host, port, cors_origins):
+@click.option("--micro-batch-ms", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+              help="Group questions arriving within this many ms into one encoder call (0: off).")
+@click.option("--encoder-threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="CPU threads per encoder call: 1 lets concurrent requests share the cores (README, 'HTTP API').")
+def serve(corpus_dir, index_dir, model, backend, vector_store, host, port, cors_origins, micro_batch_ms,
+          encoder_threads):
     """Serve the JSON HTTP API (interactive docs at /docs); the model and index load once, here.
 
     Set GLOSSARY_SEARCH_API_KEY to require that key (X-API-Key header) on every request but /health.
@@ -261,7 +266,14 @@ def serve(corpus_dir, index_dir, model, backend, vector_store, host, port, cors_
     """
     import os
 
+    import torch
+
+    torch.set_num_threads(encoder_threads)
     searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
+    if micro_batch_ms > 0:
+        from .batching import MicroBatcher
+
+        searcher.embedder = MicroBatcher(searcher.embedder, window_s=micro_batch_ms / 1000)
     from . import store
     from .api import API_KEY_ENV, create_app
     import uvicorn

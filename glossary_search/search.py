@@ -198,12 +198,17 @@ class Searcher:
 
     def _embed_query(self, text: str) -> np.ndarray:
         # The encoder is not thread-safe (its tokenizer is borrowed per call) and repeated questions are common.
+        # A thread-safe embedder (batching.MicroBatcher) is called outside the lock, so concurrent questions meet.
         with self._encode_lock:
             cached = self._query_cache.get(text)
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached
+            if not getattr(self.embedder, "thread_safe", False):
+                vector = self.embedder.embed([text])[0]
+        if getattr(self.embedder, "thread_safe", False):
             vector = self.embedder.embed([text])[0]
+        with self._encode_lock:
             self._query_cache[text] = vector
             if len(self._query_cache) > 512:
                 self._query_cache.popitem(last=False)
