@@ -248,7 +248,7 @@ def duplicates(corpus_dir, index_dir, model, backend, vector_store, threshold, b
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="A browser origin allowed to call the API, e.g. https://desk.example.com (repeatable; "
                    "default: none).")
-@click.option("--micro-batch-ms", type=click.FloatRange(min=0.0), default=0.0, show_default=True,
+@click.option("--micro-batch-ms", type=click.FloatRange(min=0.0), default=3.0, show_default=True,
               help="Group questions arriving within this many ms into one encoder call (0: off).")
 @click.option("--encoder-threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="CPU threads per encoder call: 1 lets concurrent requests share the cores (README, 'HTTP API').")

@@ -10,7 +10,7 @@ users' questions would; `--repeat` sends them as they are (the query cache answe
 
 Usage: python scripts/load_api.py                          # 1, 4, 8, 16 clients x 400 requests, plus baseline
        python scripts/load_api.py --clients 8 --requests 5000 --no-baseline   # RSS over 5,000 requests
-       python scripts/load_api.py --serve-args "--micro-batch-ms 3"          # options passed to serve
+       python scripts/load_api.py --serve-args "--micro-batch-ms 0"          # options passed to serve (0: no batching)
 """
 from __future__ import annotations
 
