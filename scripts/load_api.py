@@ -98,8 +98,9 @@ def start(cmd: list[str], port: int, timeout: float = 600) -> subprocess.Popen:
 
 
 def run_level(port: int, questions: list[str], clients: int, requests: int, unique: bool, seed: int,
-              time_limit: float) -> dict:
+              time_limit: float, pid: int | None = None, rss_every: int = 1000) -> dict:
     """`requests` GET /ask spread over `clients` threads, each on its own keep-alive connection."""
+    rss: list[str] = []
     latencies: list[float] = []
     errors: list[str] = []
     counter = iter(range(requests))
@@ -113,6 +114,8 @@ def run_level(port: int, questions: list[str], clients: int, requests: int, uniq
                 n = next(counter, None)
             if n is None:
                 return
+            if pid and n and n % rss_every == 0:
+                rss.append(f"{n}: {rss_mb(pid):.0f}")
             q = questions[n % len(questions)] + (f" #{seed}-{n}" if unique else "")
             t = time.perf_counter()
             try:
@@ -141,7 +144,7 @@ def run_level(port: int, questions: list[str], clients: int, requests: int, uniq
     pct = lambda p: ms[min(len(ms) - 1, int(p / 100 * len(ms)))] if ms else float("nan")  # noqa: E731
     return {"clients": clients, "requests": len(latencies), "rps": len(latencies) / wall, "p50": pct(50),
             "p95": pct(95), "p99": pct(99), "mean": statistics.fmean(ms) if ms else float("nan"),
-            "errors": len(errors), "first_error": errors[0] if errors else ""}
+            "errors": len(errors), "first_error": errors[0] if errors else "", "rss_samples": rss}
 
 
 def measure(name: str, cmd: list[str], port: int, args, questions: list[str]) -> list[dict]:
@@ -151,10 +154,13 @@ def measure(name: str, cmd: list[str], port: int, args, questions: list[str]) ->
         run_level(port, questions, 1, 10, True, 0, 60)  # warm-up: first calls pay lazy initialisation
         for clients in args.clients:
             before = rss_mb(proc.pid)
-            row = run_level(port, questions, clients, args.requests, not args.repeat, clients, args.time_limit)
+            row = run_level(port, questions, clients, args.requests, not args.repeat, clients, args.time_limit,
+                            pid=proc.pid)
             row.update(server=name, rss_start=before, rss_end=rss_mb(proc.pid))
             rows.append(row)
             print(format_row(row), flush=True)
+            if row["rss_samples"]:
+                print(f"  server RSS MB after n requests: {', '.join(row['rss_samples'])}", flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
