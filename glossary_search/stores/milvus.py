@@ -22,7 +22,8 @@ from ..errors import StoreUnavailableError
 
 MAX_LIMIT = 16384  # Milvus' cap on top-k per search
 BATCH = 1000  # rows per insert and per query page: well under Milvus' 64 MB gRPC message
-TIMEOUT_S = 10.0
+TIMEOUT_S = 10.0  # a search or a ping: a client waiting longer is better told 503
+WRITE_TIMEOUT_S = 300.0  # an upsert batch: Milvus Lite at 100k rows took over 10 s under load (compaction)
 QUERY_BATCH = 32  # queries per search call, so a bulk search stays well inside the timeout
 
 
@@ -114,12 +115,12 @@ class MilvusIndex:
         gone = [k for k in have if k not in wanted]
         for start in range(0, len(new), BATCH):
             chunk = [{"pk": k, "vector": vectors[wanted[k]].tolist()} for k in new[start:start + BATCH]]
-            index._call(lambda c, chunk=chunk: c.upsert(index.collection, chunk, timeout=TIMEOUT_S))
+            index._call(lambda c, chunk=chunk: c.upsert(index.collection, chunk, timeout=WRITE_TIMEOUT_S))
         for start in range(0, len(gone), BATCH):
             ids = gone[start:start + BATCH]
-            index._call(lambda c, ids=ids: c.delete(index.collection, ids=ids, timeout=TIMEOUT_S))
+            index._call(lambda c, ids=ids: c.delete(index.collection, ids=ids, timeout=WRITE_TIMEOUT_S))
         if new or gone:
-            index._call(lambda c: c.flush(index.collection, timeout=TIMEOUT_S))
+            index._call(lambda c: c.flush(index.collection, timeout=WRITE_TIMEOUT_S))
         if notify:
             notify(f"Milvus at {uri}, collection {index.collection}: {len(new)} text(s) upserted, "
                    f"{len(gone)} deleted, {len(wanted) - len(new)} unchanged.")
