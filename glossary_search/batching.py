@@ -31,6 +31,8 @@ class MicroBatcher:
         self._worker.start()
 
     def __getattr__(self, name):  # model_id, dim, backend... as the wrapped embedder's
+        if name.startswith("_"):  # not set yet (a copy, a half-built object): no recursion
+            raise AttributeError(name)
         return getattr(self._embedder, name)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
