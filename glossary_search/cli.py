@@ -99,6 +99,10 @@ def common_options(func):
     @click.option("--backend", type=click.Choice(["torch", "onnx"]), default="torch", show_default=True,
                   envvar="GLOSSARY_SEARCH_BACKEND",
                   help="Run the model on PyTorch or ONNX Runtime (about 2x faster per question, same answers).")
+    @click.option("--vector-store", default="faiss", show_default=True, envvar="GLOSSARY_SEARCH_VECTOR_STORE",
+                  help="Where vectors are searched: faiss (in process) or milvus:<path-or-uri> (a Milvus Lite "
+                       "file such as index/milvus.db, or a server such as http://milvus:19530; token in "
+                       "GLOSSARY_SEARCH_MILVUS_TOKEN).")
     @wraps(func)
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
@@ -106,15 +110,18 @@ def common_options(func):
     return wrapper
 
 
-def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False):
+def open_searcher(corpus_dir, index_dir, model, backend, rebuild=False, vector_store=None):
     from .search import Searcher
+    from .stores import parse
+
+    parse(vector_store)  # a bad spec fails before the model loads
 
     def notify(message: str) -> None:
         say(message, err=True)
 
     return Searcher.open(corpus_dir, index_dir, model=model, backend=backend, rebuild=rebuild,
                          progress=sys.stderr.isatty(),
-                         notify=notify)
+                         notify=notify, vector_store=vector_store)
 
 
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,9 +142,9 @@ def cli():
 @cli.command()
 @common_options
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
-def build(corpus_dir, index_dir, model, backend, rebuild):
+def build(corpus_dir, index_dir, model, backend, vector_store, rebuild):
     """Build or refresh the index (a no-op when it already matches corpus and model)."""
-    searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, rebuild=rebuild, vector_store=vector_store)
     c = searcher.corpus
     say(f"Index ready: {len(c.entries)} entries from {len(c.glossaries)} glossaries, "
         f"model {searcher.embedder.model_id} ({searcher.embedder.backend}).")
@@ -153,7 +160,7 @@ def build(corpus_dir, index_dir, model, backend, rebuild):
 @click.option("-g", "--glossary", "glossaries", multiple=True,
               help="Only search this glossary id (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question (JSON lines).")
-def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_json):
+def ask(corpus_dir, index_dir, model, backend, vector_store, questions, top_k, glossaries, as_json):
     """Answer one or more plain-English questions with the closest terms.
 
     \b
@@ -162,18 +169,19 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
       glossary-search ask -k 3 --json "what is NPS" "avrage handel time"
     """
     from .search import clean_question
+    from .shapes import answer_json
 
     questions = [from_argv(q) for q in questions]
     glossaries = [from_argv(g) for g in glossaries]
     for q in questions:  # refuse bad input before paying for the model
         clean_question(q)
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     for n, question in enumerate(questions):
         answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
         for notice in answer.notices:
             say(f"note: {notice}", err=True)
         if as_json:
-            say_json({"question": question, "results": [hit_json(h) for h in answer.hits]})
+            say_json(answer_json(question, answer))
             continue
         if n:
             say()
@@ -182,15 +190,6 @@ def ask(corpus_dir, index_dir, model, backend, questions, top_k, glossaries, as_
             say("  No close match; the nearest terms are:")
         for rank, hit in enumerate(answer.hits, start=1):
             _print_hit(rank, hit)
-
-
-def hit_json(hit) -> dict:
-    e = hit.entry
-    return {
-        "term": e.term, "acronym": e.acronym, "definition": e.definition, "glossary": e.glossary,
-        "score": hit.score, "matched": hit.matched, "matched_text": hit.matched_text,
-        "strength": hit.strength, "id": e.id,
-    }
 
 
 def _print_hit(rank: int, hit) -> None:
@@ -209,7 +208,7 @@ def _print_hit(rank: int, hit) -> None:
 @click.option("-k", "--top-k", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many related concepts to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per related concept.")
-def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
+def related(corpus_dir, index_dir, model, backend, vector_store, term, top_k, as_json):
     """List the concepts nearest to TERM (its own near-duplicates excluded).
 
     \b
@@ -217,7 +216,9 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
       glossary-search related "Average Handle Time"
       glossary-search related NPS --json
     """
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    from .shapes import related_json
+
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     target = searcher.find_entry(from_argv(term))
     results = searcher.related(target.id, top_k=top_k)
     if not as_json:
@@ -225,8 +226,7 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
     for r in results:
         e = r.entry
         if as_json:
-            say_json({"term": e.term, "acronym": e.acronym, "glossary": e.glossary,
-                      "score": r.score, "definition": e.definition, "id": e.id})
+            say_json(related_json(r))
         else:
             say(f"  {r.score:.2f}  {e.label}  [{e.glossary}]")
 
@@ -245,7 +245,8 @@ def related(corpus_dir, index_dir, model, backend, term, top_k, as_json):
               help="Also write the report as CSV to this file.")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report as Markdown to this file.")
-def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossaries, as_json, csv_path, md_path):
+def duplicates(corpus_dir, index_dir, model, backend, vector_store, threshold, bands, glossaries, as_json,
+               csv_path, md_path):
     """Find terms defined twice: identical wording, same concept, or closely related.
 
     \b
@@ -254,9 +255,10 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
       glossary-search duplicates --band identical --json
       glossary-search duplicates --csv dupes.csv --markdown dupes.md
     """
-    from .report import basis_note, group_json, to_csv, to_markdown
+    from .report import basis_note, to_csv, to_markdown
+    from .shapes import group_json
 
-    searcher = open_searcher(corpus_dir, index_dir, model, backend)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
     groups = searcher.duplicates(threshold=threshold, bands=list(bands) or ["identical", "same"],
                                  glossaries=[from_argv(g) for g in glossaries] or None)
     for path, text in ((csv_path, to_csv), (md_path, to_markdown)):
@@ -273,6 +275,54 @@ def duplicates(corpus_dir, index_dir, model, backend, threshold, bands, glossari
             say(f"            {e.label} [{e.glossary}]: {text}")
     if not as_json:
         say(f"{len(groups)} group(s).", err=True)
+
+
+@cli.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="A browser origin allowed to call the API, e.g. https://desk.example.com (repeatable; "
+                   "default: none).")
+@click.option("--micro-batch-ms", type=click.FloatRange(min=0.0), default=3.0, show_default=True,
+              help="Group questions arriving within this many ms into one encoder call (0: off).")
+@click.option("--encoder-threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="CPU threads per encoder call: 1 lets concurrent requests share the cores (README, 'HTTP API').")
+def serve(corpus_dir, index_dir, model, backend, vector_store, host, port, cors_origins, micro_batch_ms,
+          encoder_threads):
+    """Serve the JSON HTTP API (interactive docs at /docs); the model and index load once, here.
+
+    Set GLOSSARY_SEARCH_API_KEY to require that key (X-API-Key header) on every request but /health.
+
+    \b
+    Examples:
+      glossary-search serve
+      glossary-search serve --port 9000 --cors-origin https://desk.example.com
+      curl 'http://127.0.0.1:8000/ask?q=what+is+AHT&k=3'
+    """
+    import os
+
+    import torch
+
+    torch.set_num_threads(encoder_threads)
+    searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
+    if micro_batch_ms > 0:
+        from .batching import MicroBatcher
+
+        searcher.embedder = MicroBatcher(searcher.embedder, window_s=micro_batch_ms / 1000)
+    from . import store
+    from .api import API_KEY_ENV, create_app
+    import uvicorn
+
+    api_key = os.environ.get(API_KEY_ENV) or None
+    app = create_app(searcher, api_key=api_key, cors_origins=tuple(cors_origins),
+                     manifest=store.read_manifest(Path(index_dir) if index_dir else None),
+                     vector_store=vector_store or "faiss")
+    click.echo(f"glossary-search API at http://{host}:{port} (docs at /docs"
+               f"{'; API key required' if api_key else ''}). Ctrl-C stops it.", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
+                timeout_graceful_shutdown=5)
 
 
 def _write_report(path: Path, text: str) -> None:

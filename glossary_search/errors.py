@@ -51,6 +51,10 @@ class IndexLockedError(GlossaryError):
     """Another process is building the index."""
 
 
+class StoreUnavailableError(GlossaryError):
+    """The vector store (a Milvus server) cannot be reached; the message names its URI. Retrying may succeed."""
+
+
 __all__ = [
     "brief",
     "GlossaryError",
@@ -60,4 +64,5 @@ __all__ = [
     "UsageError",
     "UnknownTermError",
     "IndexLockedError",
+    "StoreUnavailableError",
 ]

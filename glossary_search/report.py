@@ -1,4 +1,4 @@
-"""Duplicates report as JSON-ready dicts, CSV and Markdown: what a glossary owner cleans up from.
+"""Duplicates report as CSV and Markdown (JSON shapes are in shapes.py): what a glossary owner cleans up from.
 
 Glossary text is data in both exports: a CSV cell cannot become a spreadsheet formula, and Markdown
 cannot become HTML, a link or an image.
@@ -29,17 +29,6 @@ def md_text(value: object) -> str:
     emphasis or autolinked URL), HTML characters as entities, one line."""
     text = " ".join(str(value).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return escape_md(text)
-
-
-def group_json(group: ConceptGroup) -> dict:
-    """The stable `duplicates --json` line: score, band, canonical, entries."""
-    return {
-        "score": group.score,
-        "band": group.band,
-        "canonical": group.canonical,
-        "entries": [{"term": e.term, "definition": e.definition, "glossary": e.glossary, "id": e.id}
-                    for e in group.entries],
-    }
 
 
 def basis_note(group: ConceptGroup) -> str:

@@ -149,10 +149,11 @@ class Searcher:
     def open(cls, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
              model: str | None = None, backend: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME,
              rebuild: bool = False, progress: bool = False,
-             notify: Callable[[str], None] | None = None) -> "Searcher":
+             notify: Callable[[str], None] | None = None, vector_store: str | None = None) -> "Searcher":
         """Load the corpus and its index, building or refreshing the index when missing or stale.
 
         `backend`: "torch" (default) or "onnx" (faster per question; exported once into index/models).
+        `vector_store`: "faiss" (default) or "milvus:<path-or-uri>", a collection synced from the local index.
         """
         corpus_dir, index_dir = check_path(corpus_dir, "corpus_dir"), check_path(index_dir, "index_dir")
         for argument, value in (("model", model), ("backend", backend)):
@@ -169,6 +170,16 @@ class Searcher:
             corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
             progress=progress, notify=notify,
         )
+        if vector_store and vector_store != "faiss":
+            from .stores import open_vector_store
+
+            def tell(message: str) -> None:
+                notices.append(message)
+                if notify:
+                    notify(message)
+
+            texts = [row.text for row in corpus_rows(corpus.entries, scheme)[0]]
+            index = open_vector_store(vector_store, index, texts, embedder.model_id, notify=tell)
         return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=notices)
 
     # ---- asking ----------------------------------------------------------------------------------
@@ -214,12 +225,17 @@ class Searcher:
 
     def _embed_query(self, text: str) -> np.ndarray:
         # The encoder is not thread-safe (its tokenizer is borrowed per call) and repeated questions are common.
+        # A thread-safe embedder (batching.MicroBatcher) is called outside the lock, so concurrent questions meet.
         with self._encode_lock:
             cached = self._query_cache.get(text)
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached
+            if not getattr(self.embedder, "thread_safe", False):
+                vector = self.embedder.embed([text])[0]
+        if getattr(self.embedder, "thread_safe", False):
             vector = self.embedder.embed([text])[0]
+        with self._encode_lock:
             self._query_cache[text] = vector
             if len(self._query_cache) > 512:
                 self._query_cache.popitem(last=False)

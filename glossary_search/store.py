@@ -377,3 +377,16 @@ def describe(exc: BaseException) -> str:
         if known in text:
             return known
     return brief(text.splitlines()[-1] if text else exc.__class__.__name__)
+
+
+def read_manifest(index_dir: Path | None = None) -> dict | None:
+    """The active build's manifest as a dict, without loading its vectors (for /version); None if unreadable."""
+    if index_dir is None:
+        from .search import DEFAULT_INDEX
+
+        index_dir = DEFAULT_INDEX
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+        return json.loads((index_dir / "builds" / name / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

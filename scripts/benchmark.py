@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import index as index_mod
+from glossary_search import index as index_mod
 
 # --- assumptions (not measured here) -------------------------------------------------------------------
 # GPU throughput for all-MiniLM-L6-v2: the sentence-transformers pretrained-models table lists 14,200
@@ -192,7 +192,7 @@ def edit_one_definition(corpus_dir: Path) -> str:
 
     A text edit (not a YAML round trip) so that nothing else in the file changes.
     """
-    from .corpus import load_corpus
+    from glossary_search.corpus import load_corpus
 
     before = {e.id: e.definition for e in load_corpus(corpus_dir).entries}
     for path in sorted(corpus_dir.glob("*.yaml")):
@@ -216,15 +216,15 @@ def build_times(corpus_dir: str | Path, index_dir: str | Path, embedder=None) ->
     The edit is made in a temporary copy of the corpus; the rebuild reuses `index_dir`, so its embedding
     cache should leave only the edited entry's rows (2 under the 'multi' scheme) to embed.
     """
-    from .search import Searcher
-    from .texts import corpus_rows
+    from glossary_search.search import Searcher
+    from glossary_search.texts import corpus_rows
 
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if index_dir.exists() and any(index_dir.iterdir()):
         raise ValueError(f"{index_dir} is not empty; build_times() needs an empty folder for a cold build.")
     model_load_s = None
     if embedder is None:
-        from .embedder import SentenceTransformerEmbedder
+        from glossary_search.embedder import SentenceTransformerEmbedder
 
         model_load_s, embedder = _timed(SentenceTransformerEmbedder)
     notices: list[str] = []
