@@ -1,4 +1,4 @@
-"""The `glossary-search` command: build, ask, related, duplicates, check.
+"""The `glossary-search` command: build, ask, related, duplicates, check, import, export.
 
 Typed errors from the library become one line on stderr: exit 2 for bad usage, 1 for failures.
 """
@@ -262,7 +262,8 @@ def check(corpus_dir, sources):
     problems = 0
     for g in corpus.glossaries:
         click.echo(f"{g.id}: {len(g.entries)} entries ({g.path})")
-        if g.source and (sources / g.source).is_file():
+        # Fidelity is line by line, so it applies to text pages; an imported table or termbase is kept as provenance.
+        if g.source and g.source.endswith(".txt") and (sources / g.source).is_file():
             for p in fidelity_problems(g, seed_lines(g, sources)):
                 problems += 1
                 click.echo(f"  problem: {p}", err=True)
@@ -270,6 +271,76 @@ def check(corpus_dir, sources):
         click.echo(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.")
     if problems:
         raise click.ClickException(f"{problems} fidelity problem(s) found.")
+
+
+def _parse_columns(value: str | None) -> dict[str, str] | None:
+    """--columns term=Word,definition=Meaning (header names) or term=1,definition=3 (column numbers)."""
+    if not value:
+        return None
+    out = {}
+    for part in value.split(","):
+        role, sep, name = part.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise click.BadParameter(f"{part!r} is not ROLE=COLUMN (e.g. term=Word,definition=3).",
+                                     param_hint="--columns")
+        out[role.strip().casefold()] = name.strip()
+    return out
+
+
+@cli.command("import")
+@corpus_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "glossary_id", default=None, help="Glossary id (default: from the file name).")
+@click.option("--title", default=None, help="Glossary title (default: the TBX title, else from the file name).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "xlsx", "tbx", "txt"]), default=None,
+              help="File format (default: from the extension).")
+@click.option("--columns", default=None,
+              help="Which columns hold what, by header or number: term=Word,definition=3,acronym=Abbr "
+                   "(roles: term, definition, acronym, aliases, see; default: found by header names).")
+@click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
+@click.option("--lang", default="en", show_default=True, help="TBX language to read (xml:lang).")
+@click.option("--encoding", default=None, help="Text encoding of a CSV/TSV/text file (default: UTF-8).")
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, encoding, dry_run):
+    """Import a glossary file (CSV, TSV, Excel .xlsx, TBX, or a term-line/definition-line text page)
+    into the corpus as validated YAML; the file is copied into corpus/sources/ for provenance.
+
+    \b
+    Examples:
+      glossary-search import team.csv --title "Team Glossary" --dry-run
+      glossary-search import terms.xlsx --sheet Glossary --columns term=Name,definition=Meaning
+      glossary-search import termbase.tbx --lang en
+    """
+    from .search import DEFAULT_CORPUS
+    from .termbase import MAX_IMPORT_BYTES, add_to_corpus, read_termbase
+
+    try:
+        size = file.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise click.ClickException(f"{file}: the file is {size:,} bytes, over the {MAX_IMPORT_BYTES:,}-byte "
+                                       "import limit; split it into smaller glossaries.")
+        data = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read {file}: {exc.strerror}") from exc
+    preview = read_termbase(data, file.name, fmt=fmt, glossary_id=glossary_id, title=title,
+                            columns=_parse_columns(columns), sheet=sheet, lang=lang, encoding=encoding)
+    click.echo(f"{file.name} ({preview.format}): {len(preview.entries)} entries for glossary "
+               f"{preview.glossary_id!r} ({preview.title}).")
+    for s in preview.skipped:
+        click.echo(f"  skipped {s.where}: {s.reason}")
+    for name in preview.split_acronyms:
+        click.echo(f"  acronym split from {name!r}")
+    if preview.ignored_columns:
+        click.echo(f"  columns ignored: {', '.join(preview.ignored_columns)}")
+    if dry_run:
+        for e in preview.entries:
+            label = f"{e['term']} ({e['acronym']})" if e.get("acronym") else e["term"]
+            click.echo(f"  {label}: " + textwrap.shorten(e["definition"], 80, placeholder=" …"))
+        click.echo("Dry run: nothing written.")
+        return
+    path = add_to_corpus(preview, data, corpus_dir or DEFAULT_CORPUS)
+    click.echo(f"Wrote {path} (source copied to {path.parent / 'sources' / preview.source_name}); "
+               "the index picks it up on the next search or `glossary-search build`.")
 
 
 def main() -> None:

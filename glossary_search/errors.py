@@ -35,6 +35,10 @@ class IndexLockedError(GlossaryError):
     """Another process is building the index."""
 
 
+class ImportFileError(GlossaryError):
+    """A file given to import cannot become a glossary; the message names the file and its row or line."""
+
+
 __all__ = [
     "GlossaryError",
     "CorpusError",
@@ -43,4 +47,5 @@ __all__ = [
     "UsageError",
     "UnknownTermError",
     "IndexLockedError",
+    "ImportFileError",
 ]
