@@ -343,6 +343,75 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
                "the index picks it up on the next search or `glossary-search build`.")
 
 
+@cli.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["tbx", "csv", "xlsx", "yaml"]), required=True,
+              help="Output format.")
+@click.option("--merged", is_flag=True,
+              help="One concept per duplicate group (review decisions applied), with every source's term, "
+                   "definition and provenance (tbx, csv, xlsx).")
+@click.option("-g", "--glossary", "glossaries", multiple=True, help="Only this glossary id (repeatable).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (a folder for yaml of several glossaries); default: standard output.")
+def export(corpus_dir, index_dir, model, backend, fmt, merged, glossaries, output):
+    """Export the glossaries as they are, or merged into concepts, as TBX, CSV, Excel or YAML.
+
+    \b
+    Examples:
+      glossary-search export --format tbx -g contact-center-faq -o faq.tbx
+      glossary-search export --format csv --merged -o concepts.csv
+      glossary-search export --format yaml -o exported/
+    """
+    from .corpus import load_corpus
+    from .search import DEFAULT_CORPUS
+    from .termbase import (glossary_yaml, merged_concepts, table_rows, to_csv, to_tbx, to_xlsx,
+                           write_atomically)
+
+    if merged and fmt == "yaml":
+        raise click.UsageError("--merged writes tbx, csv or xlsx; yaml exports glossaries as they are.")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs --output FILE.")
+    corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
+    known = [g.id for g in corpus.glossaries]
+    unknown = [g for g in glossaries if g not in known]
+    if unknown:
+        raise UsageError(f"Unknown glossary {unknown[0]!r}; valid glossaries: {', '.join(known)}.")
+    chosen = [g for g in corpus.glossaries if not glossaries or g.id in glossaries]
+    entries = [e for g in chosen for e in g.entries]
+    title = chosen[0].title if len(chosen) == 1 else "Glossaries: " + ", ".join(g.title for g in chosen)
+    concepts = []
+    if merged:
+        searcher = open_searcher(corpus_dir, index_dir, model, backend)
+        groups = searcher.duplicates(bands=["identical", "same"], glossaries=list(glossaries) or None)
+        concepts = merged_concepts(entries, [g for g in groups if all(e in entries for e in g.entries)])
+        title = f"{title} (merged)"
+    if fmt == "yaml":
+        if len(chosen) > 1 and output is None:
+            raise click.UsageError("--format yaml of several glossaries needs --output FOLDER (one file each).")
+        if len(chosen) > 1 or (output is not None and output.is_dir()):
+            output.mkdir(parents=True, exist_ok=True)
+            targets = [(output / f"{g.id}.yaml", glossary_yaml(g).encode("utf-8")) for g in chosen]
+        else:
+            targets = [(output, glossary_yaml(chosen[0]).encode("utf-8"))]
+    elif fmt == "tbx":
+        targets = [(output, to_tbx(title, entries, concepts))]
+    else:
+        columns, rows = table_rows(entries, concepts)
+        payload = to_xlsx(columns, rows) if fmt == "xlsx" else to_csv(columns, rows).encode("utf-8")
+        targets = [(output, payload)]
+    for path, payload in targets:
+        if path is None:
+            click.echo(payload.decode("utf-8"), nl=False)
+            continue
+        try:
+            write_atomically(path, payload)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write {path}: {exc.strerror}") from exc
+        click.echo(f"Wrote {path}", err=True)
+    what = f"{len(concepts)} concepts from " if merged else ""
+    click.echo(f"Exported {what}{len(entries)} entries of {len(chosen)} glossary(ies) as {fmt}.", err=True)
+
+
 def main() -> None:
     cli.main(prog_name="glossary-search")
 

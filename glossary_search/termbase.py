@@ -39,6 +39,7 @@ ALIAS_SEPARATORS = re.compile(r"\s*[;|]\s*")
 NAMED_ACRONYM = re.compile(r"^(?P<term>.*\S)\s*\((?P<acronym>[^()]+)\)(?:\s+(?P<tail>[^()]+))?\s*$")
 SEE = re.compile(r"^see\s+(?P<target>.+?)\.?$", re.IGNORECASE)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ACRONYM_TERM_TYPES = {"acronym", "abbreviation", "shortform", "initialism", "shortFormFor".casefold()}
 
 
@@ -94,7 +95,9 @@ class _Builder:
 
     def add(self, where: str, term: str, definition: str, acronym: str = "", aliases: Iterable[str] = (),
             see: str = "", **provenance) -> None:
-        term, definition, acronym, see = (_clean(v) for v in (term, definition, acronym, see))
+        term, acronym, see = (_clean(v) for v in (term, acronym, see))
+        # A definition keeps its paragraphs (line breaks), only its ends and carriage returns are trimmed.
+        definition = str(definition or "").replace("\r\n", "\n").replace("\r", "\n").strip()
         if not term:
             raise ImportFileError(f"{self.name}: {where}: the term is empty (definition {definition[:40]!r}).")
         if not definition:
@@ -358,7 +361,7 @@ def _read_tbx(b: _Builder, data: bytes, lang: str) -> str | None:
                                  if _local(n) == "termNote" and n.get("type") == "termType"), "")
                     if term:
                         terms.append((term, kind.casefold()))
-        definitions = [_text(d) for scope in mine + [concept] for d in find(scope, {"descrip"})
+        definitions = ["".join(d.itertext()).strip() for scope in mine + [concept] for d in find(scope, {"descrip"})
                        if d.get("type") == "definition" and _text(d)]
         sees = [_text(r) for scope in own for r in find(scope, {"ref", "xref"})
                 if r.get("type") in ("crossReference", "xref") and _text(r)]
@@ -475,14 +478,7 @@ def add_to_corpus(preview: ImportPreview, data: bytes, corpus_dir: str | Path) -
     try:
         sources.mkdir(parents=True, exist_ok=True)
         for path, payload in ((source_path, data), (target, preview.yaml_text().encode("utf-8"))):
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, payload)
             written.append(path)
         load_corpus(corpus_dir)
     except (OSError, CorpusError) as exc:
@@ -493,3 +489,184 @@ def add_to_corpus(preview: ImportPreview, data: bytes, corpus_dir: str | Path) -
         why = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise ImportFileError(f"{preview.filename}: not added to {corpus_dir}: {why}") from exc
     return target
+
+
+# ---- export ---------------------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("tbx", "csv", "xlsx", "yaml")
+TABLE_COLUMNS = ("glossary", "id", "term", "acronym", "aliases", "see", "definition")
+MERGED_COLUMNS = ("concept", "canonical", "band", "why", "glossary", "id", "term", "acronym", "aliases", "see",
+                  "definition")
+
+
+@dataclass(frozen=True)
+class MergedConcept:
+    """One concept of a merged export: its name, why its entries are together, and every source's entry."""
+
+    number: int
+    canonical: str
+    band: str  # "single" for an entry in no duplicate group, else the group's band
+    why: str
+    entries: tuple  # Entry objects, provenance included (glossary, id)
+
+
+def merged_concepts(entries: Sequence, groups: Sequence) -> list[MergedConcept]:
+    """Every entry exactly once: in its duplicate group (the largest, as Searcher.duplicates() gives them,
+    review decisions applied) or alone. Related pairs never merge."""
+    from .report import basis_note
+
+    taken: set[str] = set()
+    out: list[MergedConcept] = []
+    for g in sorted((g for g in groups if g.band != "related"), key=lambda g: -len(g.entries)):
+        members = tuple(e for e in g.entries if e.id not in taken)
+        if len(members) < 2:
+            continue
+        taken.update(e.id for e in members)
+        out.append(MergedConcept(0, g.canonical, g.band, basis_note(g), members))
+    out += [MergedConcept(0, e.label, "single", "", (e,)) for e in entries if e.id not in taken]
+    order = {e.id: n for n, e in enumerate(entries)}
+    out.sort(key=lambda c: min(order[e.id] for e in c.entries))
+    return [MergedConcept(n, c.canonical, c.band, c.why, c.entries) for n, c in enumerate(out, start=1)]
+
+
+def _row(e) -> dict:
+    return {"glossary": e.glossary, "id": e.id, "term": e.term, "acronym": e.acronym or "",
+            "aliases": "; ".join(e.aliases), "see": e.see or "", "definition": e.definition}
+
+
+def table_rows(entries: Sequence = (), concepts: Sequence[MergedConcept] = ()) -> tuple[tuple[str, ...], list[dict]]:
+    """(columns, rows): one row per entry, or per entry of each merged concept; `import` reads these back."""
+    if concepts:
+        return MERGED_COLUMNS, [{"concept": c.number, "canonical": c.canonical, "band": c.band, "why": c.why, **_row(e)}
+                                for c in concepts for e in c.entries]
+    return TABLE_COLUMNS, [_row(e) for e in entries]
+
+
+def to_csv(columns: Sequence[str], rows: Sequence[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_xlsx(columns: Sequence[str], rows: Sequence[dict], sheet: str = "Glossary") -> bytes:
+    """One sheet; every cell is written as text, so a definition starting with '=' is never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+
+    def text(value: object) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=XML_INVALID.sub("", str(value)))  # a worksheet is XML too
+        cell.data_type = "s"  # openpyxl would otherwise store '=...' as a formula
+        return cell
+
+    ws.append([text(c) for c in columns])
+    for row in rows:
+        ws.append([text(row[c]) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def glossary_yaml(glossary) -> str:
+    """A glossary as our YAML schema, provenance fields kept, defaults left out."""
+    import dataclasses
+
+    from .types import Entry
+
+    defaults = {f.name: f.default for f in dataclasses.fields(Entry)}
+    data: dict = {"id": glossary.id, "title": glossary.title}
+    for key in ("source", "description"):
+        if getattr(glossary, key):
+            data[key] = getattr(glossary, key)
+    if glossary.furniture:
+        data["furniture"] = list(glossary.furniture)
+    data["entries"] = []
+    for e in glossary.entries:
+        item = {"term": e.term}
+        for name in ("acronym", "aliases", "see", "question", "definition", "line", "end_line", "term_line",
+                     "term_origin", "truncated"):
+            value = getattr(e, name)
+            if value != defaults[name] or name == "definition":
+                item[name] = list(value) if isinstance(value, tuple) else value
+        data["entries"].append(item)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _xml_id(text: str) -> str:
+    """An xml:id-safe identifier (letters first, no '#')."""
+    return "e-" + re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+
+
+def to_tbx(title: str, entries: Sequence = (), concepts: Sequence[MergedConcept] = (), lang: str = "en") -> bytes:
+    """TBX-Basic 2008 (<martif>): one <termEntry> per entry, or per merged concept with every source's terms
+    and definitions and an <admin type="source"> naming where each came from. Built with lxml, so the
+    output is well-formed whatever the glossaries' text holds."""
+    from lxml import etree
+
+    root = etree.Element("martif", {"type": "TBX-Basic", XML_LANG: lang})
+    header = etree.SubElement(etree.SubElement(root, "martifHeader"), "fileDesc")
+    etree.SubElement(etree.SubElement(header, "titleStmt"), "title").text = XML_INVALID.sub("", title)
+    etree.SubElement(etree.SubElement(header, "sourceDesc"), "p").text = "Exported by glossary-search."
+    body = etree.SubElement(etree.SubElement(root, "text"), "body")
+
+    def sub(parent, tag: str, text: str, **attrs):
+        el = etree.SubElement(parent, tag, attrs)
+        el.text = XML_INVALID.sub("", text)  # control characters cannot be written in XML 1.0 at all
+        return el
+
+    def tig(parent, term: str, kind: str | None, sources: Sequence[str] = ()):
+        t = etree.SubElement(parent, "tig")
+        sub(t, "term", term)
+        if kind:
+            sub(t, "termNote", kind, type="termType")
+        for s in sources:
+            sub(t, "admin", s, type="source")
+
+    if not concepts:
+        for e in entries:
+            te = etree.SubElement(body, "termEntry", id=_xml_id(e.id))
+            sub(te, "admin", e.glossary, type="source")
+            if e.see:
+                sub(te, "ref", e.see, type="crossReference")
+            ls = etree.SubElement(te, "langSet", {XML_LANG: lang})
+            sub(ls, "descrip", e.definition, type="definition")
+            tig(ls, e.term, "fullForm" if e.acronym else None)
+            if e.acronym:
+                tig(ls, e.acronym, "acronym")
+            for alias in e.aliases:
+                tig(ls, alias, None)
+    for c in concepts:
+        te = etree.SubElement(body, "termEntry", id=f"c{c.number}")
+        sub(te, "note", f"{c.canonical}: {c.band}" + (f" ({c.why})" if c.why else ""))
+        ls = etree.SubElement(te, "langSet", {XML_LANG: lang})
+        for e in c.entries:
+            grp = etree.SubElement(ls, "descripGrp")
+            sub(grp, "descrip", e.definition, type="definition")
+            sub(grp, "admin", e.id, type="source")
+        names: dict[tuple[str, str | None], list[str]] = {}
+        head = c.canonical.split(" (")[0]
+        for e in sorted(c.entries, key=lambda e: e.term != head):
+            for name, kind in ((e.term, "fullForm" if e.acronym else None), (e.acronym, "acronym"),
+                               *((a, None) for a in e.aliases)):
+                if name:
+                    names.setdefault((name, kind), []).append(e.id)
+        for (name, kind), ids in names.items():
+            tig(ls, name, kind, ids)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_atomically(path: str | Path, payload: bytes) -> None:
+    """Write aside then rename: a reader never sees half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
