@@ -8,12 +8,17 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import different_heads, identity_classes, name_links
+from .identity import acronym_links, different_heads, identity_classes, name_links
 from .keyword import stem_words
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
 CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplicate pairs
+# Definition cosine at which two entries one acronym names are one concept (identity.acronym_links). Chosen
+# on the tune split of eval/duplicates.yaml (all-MiniLM-L6-v2): 71 of its 72 same-concept pairs with two
+# definitions are at least this close (the lowest, 0.349, the two Contact Centers, already share a name),
+# and the only acronym collisions of the corpus, the CSRs, are at 0.23 and 0.26.
+DEFINITIONS_AGREE = 0.35
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,15 @@ class PairScorer:
     heads ('Queue' and 'Queue Time') are at most related, however close their definitions.
     """
 
-    def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = ()):
+    def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = (),
+                 agree: float = DEFINITIONS_AGREE):
         self.entries = entries
         self.views = views
         named = name_links(entries)
+        # One acronym is a name only when the definitions agree (CSR names two different things).
+        named += [(i, j) for i, j in acronym_links(entries)
+                  if not (entries[i].see or entries[j].see)
+                  and float(views.definition[i] @ views.definition[j]) >= agree]
         self.named = {frozenset(p) for p in named}
         self.classes = identity_classes(len(entries), [*declared, *named])
         self.members: dict[int, list[int]] = {}
