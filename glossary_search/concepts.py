@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import acronym_links, different_heads, identity_classes, name_links
+from .identity import acronym_links, acronyms, different_heads, identity_classes, name_links, nested
 from .keyword import stem_words
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -26,7 +26,7 @@ class Thresholds:
     """Cut-offs on the pair evidence, calibrated on eval/duplicates.yaml (tune split only, 236 pairs;
     `python scripts/evaluate.py --sweep`)."""
 
-    same: float = 0.50  # evidence for "same concept": tune F1 0.886 (P 0.860, R 0.914), its maximum
+    same: float = 0.50  # evidence for "same concept": tune F1 0.914 (P 0.914, R 0.914), its maximum
     related: float = 0.33  # related-or-same against different: tune F1 0.896, on a 0.89-0.90 plateau from 0.29 to 0.35
     identical_overlap: float = 0.80  # word overlap that makes two same-concept definitions the same wording
 
@@ -103,6 +103,7 @@ class PairScorer:
         self._words = [set(stem_words(e.definition)) for e in entries]
         self._between: dict[tuple[int, int], float | None] = {}
         self._heads_apart: dict[tuple[int, int], bool] = {}
+        self._acronyms_apart: dict[tuple[int, int], bool] = {}
 
     def overlap(self, i: int, j: int) -> float:
         return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
@@ -139,6 +140,19 @@ class PairScorer:
                 different_heads(self.entries[a], self.entries[b]) for a, b in self._member_pairs(key))
         return self._heads_apart[key]
 
+    def acronyms_apart(self, i: int, j: int) -> bool:
+        """True when the classes of i and j are abbreviated differently (own acronyms, else initials, none
+        shared): 'First Response Time (FRT)' and 'Average Response Time' (ART) are two measures. Nested
+        names ('Average First Response Time', FRT) are left to their heads (`heads_apart`)."""
+        key = self._class_key(i, j)
+        if key not in self._acronyms_apart:
+            sides = [set().union(*(acronyms(self.entries[m]) for m in self.members[c] if not self.entries[m].see))
+                     for c in key]
+            self._acronyms_apart[key] = (key[0] != key[1] and all(sides) and not sides[0] & sides[1]
+                                         and not any(nested(self.entries[a], self.entries[b])
+                                                     for a, b in self._member_pairs(key)))
+        return self._acronyms_apart[key]
+
     def pair(self, i: int, j: int, t: Thresholds = DEFAULT_THRESHOLDS) -> DuplicatePair | None:
         """The banded pair of entries i and j, or None when they are unrelated."""
         a, b = self.entries[i], self.entries[j]
@@ -154,6 +168,8 @@ class PairScorer:
             band = band_of(a, b, score, overlap, t)
             if band == "same" and self.heads_apart(i, j):
                 band, basis = "related", "heads"
+            elif band == "same" and self.acronyms_apart(i, j):
+                band, basis = "related", "acronyms"
         if band is None:
             return None
         similarity, name_similarity = self.cosines(i, j)

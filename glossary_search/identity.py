@@ -84,6 +84,12 @@ def same_name(a: Entry, b: Entry) -> bool:
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
 
 
+def nested(a: Entry, b: Entry) -> bool:
+    """One term's words all within the other's ('First Response Time', 'Average First Response Time')."""
+    wa, wb = set(name_key(a.term).split()), set(name_key(b.term).split())
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
+
+
 def different_heads(a: Entry, b: Entry) -> bool:
     """One term's words nested in the other's, but the two end on different words.
 
@@ -112,6 +118,11 @@ def acronym_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
             if (key in own[i] or key in own[j]) and not same_name(entries[i], entries[j]):
                 found.add((i, j))
     return sorted(found)
+
+
+def acronyms(entry: Entry) -> set[str]:
+    """What the entry is abbreviated as: its own acronym, else the initials of its name (3+ letters)."""
+    return own_acronyms(entry) or initials(entry)
 
 
 def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:

@@ -228,3 +228,20 @@ def test_an_acronym_candidate_is_one_concept_only_when_the_definitions_agree():
     apart = scorer.pair(2, 3, t)
     assert apart is None or apart.basis == "meaning"  # 0.20 cosine: two things that share letters
     assert scorer.classes[2] != scorer.classes[3]
+
+
+def test_names_abbreviated_differently_are_at_most_related():
+    """FRT and ART (initials of 'Average Response Time') name two measures, however close the definitions;
+    nested names (AFRT, FRT) are left to their heads."""
+    entries = [E(1, "First Response Time", "time until the first reply to a customer", "FRT"),
+               E(2, "Average Response Time", "mean time until a reply to a customer"),
+               E(3, "Average First Response Time", "mean time until the first reply")]
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(1, 0.02, 0)])
+    scorer = PairScorer(entries, EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.pair(0, 1, t).evidence >= t.same
+    assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("related", "acronyms")
+    assert scorer.pair(0, 2, t).band == "same"  # 'First Response Time' nests in 'Average First Response Time'
+    groups = concept_groups(entries, scorer.pairs(t))
+    assert all({e.term for e in g.entries} != {"First Response Time", "Average Response Time"}
+               for g in groups if g.band != "related")
