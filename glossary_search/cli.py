@@ -292,7 +292,7 @@ def _parse_columns(value: str | None) -> dict[str, str] | None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--id", "glossary_id", default=None, help="Glossary id (default: from the file name).")
 @click.option("--title", default=None, help="Glossary title (default: the TBX title, else from the file name).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "xlsx", "tbx", "txt"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "xlsx", "tbx", "txt", "yaml"]), default=None,
               help="File format (default: from the extension).")
 @click.option("--columns", default=None,
               help="Which columns hold what, by header or number: term=Word,definition=3,acronym=Abbr "
@@ -302,8 +302,8 @@ def _parse_columns(value: str | None) -> dict[str, str] | None:
 @click.option("--encoding", default=None, help="Text encoding of a CSV/TSV/text file (default: UTF-8).")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, encoding, dry_run):
-    """Import a glossary file (CSV, TSV, Excel .xlsx, TBX, or a term-line/definition-line text page)
-    into the corpus as validated YAML; the file is copied into corpus/sources/ for provenance.
+    """Import a glossary file (CSV, TSV, Excel .xlsx, TBX, a term-line/definition-line text page, or
+    another team's YAML in our schema) into the corpus as validated YAML; the file is copied into corpus/sources/ for provenance.
 
     \b
     Examples:
@@ -331,7 +331,8 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
     for name in preview.split_acronyms:
         click.echo(f"  acronym split from {name!r}")
     if preview.ignored_columns:
-        click.echo(f"  columns ignored: {', '.join(preview.ignored_columns)}")
+        click.echo(f"  {'fields' if preview.format == 'yaml' else 'columns'} ignored: "
+                   f"{', '.join(preview.ignored_columns)}")
     if dry_run:
         for e in preview.entries:
             label = f"{e['term']} ({e['acronym']})" if e.get("acronym") else e["term"]

@@ -22,9 +22,9 @@ import yaml
 from .errors import CorpusError, ImportFileError
 
 MAX_IMPORT_BYTES = 5_000_000  # about 20,000 entries; a larger file is more likely a mistake than a glossary
-FORMATS = ("csv", "tsv", "xlsx", "tbx", "txt")
+FORMATS = ("csv", "tsv", "xlsx", "tbx", "txt", "yaml")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".tbx": "tbx", ".xml": "tbx",
-              ".txt": "txt", ".text": "txt"}
+              ".txt": "txt", ".text": "txt", ".yaml": "yaml", ".yml": "yaml"}
 ROLES = ("term", "definition", "acronym", "aliases", "see")
 # Header names a column may carry for each role (case and punctuation folded).
 HEADER_NAMES = {
@@ -65,6 +65,7 @@ class ImportPreview:
     ignored_columns: tuple[str, ...]
     sha256: str
     furniture: tuple[int, ...] = ()
+    note: str = ""  # what the file says of itself (a YAML glossary's description and source URL)
 
     @property
     def source_name(self) -> str:
@@ -73,7 +74,8 @@ class ImportPreview:
 
     def glossary_data(self) -> dict:
         data = {"id": self.glossary_id, "title": self.title, "source": self.source_name,
-                "description": f"Imported from {Path(self.filename).name} ({self.format})."}
+                "description": f"Imported from {Path(self.filename).name} ({self.format})."
+                               + (f" {self.note}" if self.note else "")}
         if self.furniture:
             data["furniture"] = list(self.furniture)
         data["entries"] = [dict(e) for e in self.entries]
@@ -150,6 +152,7 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
     ignored: tuple[str, ...] = ()
     furniture: tuple[int, ...] = ()
     found_title = None
+    note = ""
     if fmt in ("csv", "tsv"):
         rows = _csv_rows(_decode(data, name, encoding), "\t" if fmt == "tsv" else None)
         ignored = _read_table(b, rows, columns, "row")
@@ -158,6 +161,9 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
         ignored = _read_table(b, rows, columns, f"sheet {sheet_name!r} row")
     elif fmt == "tbx":
         found_title = _read_tbx(b, data, lang)
+    elif fmt == "yaml":
+        found_title, found_id, ignored, note = _read_yaml(b, _decode(data, name, encoding))
+        glossary_id = glossary_id or found_id
     else:
         furniture = _read_text(b, _decode(data, name, encoding))
     if not b.entries:
@@ -171,7 +177,7 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
         title=(title or found_title or Path(filename).stem.replace("_", " ").replace("-", " ").strip().title()
                or gid),
         entries=tuple(b.entries), skipped=tuple(b.skipped), split_acronyms=tuple(b.split),
-        ignored_columns=ignored, sha256=hashlib.sha256(data).hexdigest(), furniture=furniture,
+        ignored_columns=ignored, sha256=hashlib.sha256(data).hexdigest(), furniture=furniture, note=note,
     )
     _validate(preview, b.where)
     return preview
@@ -374,6 +380,43 @@ def _read_tbx(b: _Builder, data: bytes, lang: str) -> str | None:
         aliases = full[1:] + short[1:]
         b.add(where, term, definitions[0] if definitions else "", acronym, aliases, sees[0] if sees else "")
     return title
+
+
+# ---- another team's YAML in our schema -------------------------------------------------------------
+
+def _read_yaml(b: _Builder, text: str) -> tuple[str | None, str | None, tuple[str, ...], str]:
+    """A glossary in our YAML schema from elsewhere: its names and definitions are taken, its line numbers
+    (which point into a page we do not have) and unknown fields are left out and listed; a `source_url`
+    or description is kept in the new description."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise ImportFileError(f"{b.name}: {where}YAML syntax error: {getattr(exc, 'problem', None) or exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ImportFileError(f"{b.name}: expected a mapping with a list of 'entries' at the top level.")
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if getattr(key, "value", None) == "entries" and isinstance(value, yaml.SequenceNode):
+                lines = {i: item.start_mark.line + 1 for i, item in enumerate(value.value)}
+    ignored = [f for f in data if f not in ("id", "title", "description", "source", "source_url", "entries")]
+    for n, raw in enumerate(data["entries"]):
+        where = f"entry {n + 1} (line {lines[n]})" if n in lines else f"entry {n + 1}"
+        if not isinstance(raw, dict):
+            raise ImportFileError(f"{b.name}: {where}: expected a mapping with 'term' and 'definition'.")
+        ignored += [f"entries.{f}" for f in raw if f not in ("term", "definition", "acronym", "aliases", "see")]
+        aliases = raw.get("aliases") or []
+        b.add(where, raw.get("term"), raw.get("definition"), raw.get("acronym") or "",
+              [aliases] if isinstance(aliases, str) else aliases, raw.get("see") or "")
+    said = [str(data[k]).strip() for k in ("description",) if data.get(k)]
+    if data.get("source_url") or data.get("source"):
+        said.append(f"Source: {data.get('source_url') or data.get('source')}.")
+    gid = data.get("id") if isinstance(data.get("id"), str) else None
+    title = data.get("title") if isinstance(data.get("title"), str) else None
+    return title, gid, tuple(dict.fromkeys(ignored)), " ".join(said)
 
 
 # ---- a plain "term line, definition line" page ------------------------------------------------------

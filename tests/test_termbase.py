@@ -307,3 +307,39 @@ def test_cli_imports_a_text_page_faithfully(tmp_path, corpus_copy):
     result = invoke("check", "--corpus", corpus_copy)
     assert result.exit_code == 0 and "problem" not in result.output
     assert "'Wrap Up' says 'See After-Call Work'" in result.stdout
+
+
+# ---- the real glossaries of the held-out set are importable test glossaries ---------------------------
+
+REAL = sorted((CORPUS.parent / "eval" / "real-glossaries").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_real_glossaries_import_with_their_ids_and_source_url(path):
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p = read_termbase(path.read_bytes(), path.name)
+    assert p.glossary_id == raw["id"] and p.title == raw["title"] and len(p.entries) == len(raw["entries"])
+    assert [e["term"] for e in p.entries] == [e["term"] for e in raw["entries"]]
+    assert raw["source_url"] in p.yaml_text()
+
+
+def test_the_scratch_corpus_holds_every_labeled_entry(tmp_path):
+    """eval/duplicates-real.yaml names entries '<glossary>#<position>': the import must keep both."""
+    from types import SimpleNamespace
+
+    from glossary_search import evaluation as ev
+
+    scratch = ev.corpus_with(CORPUS, REAL, tmp_path / "corpus")
+    corpus = load_corpus(scratch)
+    assert len(corpus.glossaries) == 5 + len(REAL) == 8
+    ev.check_pairs(SimpleNamespace(entries=corpus.entries), CORPUS.parent / "eval" / "duplicates-real.yaml")
+    assert {p.split for p in ev.load_pairs(CORPUS.parent / "eval" / "duplicates-real.yaml")} == {"real"}
+
+
+def test_yaml_import_refuses_what_is_not_a_glossary():
+    with pytest.raises(ImportFileError, match=r"x\.yaml: expected a mapping with a list of 'entries'"):
+        read_termbase(b"- a\n- b\n", "x.yaml")
+    with pytest.raises(ImportFileError, match=r"x\.yaml: entry 1 \(line 3\): term 'Q' has an empty definition"):
+        read_termbase(b"title: T\nentries:\n  - term: Q\n    definition: ''\n", "x.yaml")
