@@ -343,3 +343,19 @@ def test_yaml_import_refuses_what_is_not_a_glossary():
         read_termbase(b"- a\n- b\n", "x.yaml")
     with pytest.raises(ImportFileError, match=r"x\.yaml: entry 1 \(line 3\): term 'Q' has an empty definition"):
         read_termbase(b"title: T\nentries:\n  - term: Q\n    definition: ''\n", "x.yaml")
+
+
+def test_utf16_with_a_bom_is_read():
+    p = read_termbase("term\tdefinition\nCafé\tA place.\n".encode("utf-16"), "t.tsv")
+    assert p.entries[0]["term"] == "Café"
+
+
+def test_the_command_line_loads_no_file_format_library_until_a_command_needs_it():
+    import subprocess
+    import sys
+
+    code = ("import sys, glossary_search.cli; "
+            "print(sorted(m for m in ('openpyxl', 'lxml', 'torch', 'faiss') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=CORPUS.parent, env={**os.environ, "PYTHONPATH": str(CORPUS.parent)})
+    assert out.stdout.strip() == "[]"
