@@ -40,7 +40,7 @@ NAMED_ACRONYM = re.compile(r"^(?P<term>.*\S)\s*\((?P<acronym>[^()]+)\)(?:\s+(?P<
 SEE = re.compile(r"^see\s+(?P<target>.+?)\.?$", re.IGNORECASE)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-ACRONYM_TERM_TYPES = {"acronym", "abbreviation", "shortform", "initialism", "shortFormFor".casefold()}
+ACRONYM_TERM_TYPES = {"acronym", "abbreviation", "shortform", "initialism"}  # TBX termType values, case folded
 
 
 @dataclass(frozen=True)
@@ -306,9 +306,18 @@ def _read_table(b: _Builder, rows: list[list[str]], columns: dict[str, str] | No
 # ---- TBX (ISO 30042) ---------------------------------------------------------------------------------
 
 def _local(el) -> str:
-    from lxml import etree
+    """An element's name without its namespace (TBX v3 has one, TBX 2008 none); '' for comments."""
+    return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
 
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+def _within(el, names: set[str]):
+    """Descendants of el with these names, not crossing into a language section (another language's)."""
+    for child in el:
+        if _local(child) in ("langSet", "langSec"):
+            continue
+        if _local(child) in names:
+            yield child
+        yield from _within(child, names)
 
 
 def _text(el) -> str:
@@ -348,16 +357,6 @@ def _read_tbx(b: _Builder, data: bytes, lang: str) -> str | None:
             b.skipped.append(Skipped(where, f"no {lang!r} terms (languages: {', '.join(found) or 'none'})"))
             continue
         own = [concept, *mine]  # the concept's own children and the chosen language's, never other languages
-
-        def find(el, names):
-            """Descendants of el named so, not crossing into a language section."""
-            for child in el:
-                if _local(child) in ("langSet", "langSec"):
-                    continue
-                if _local(child) in names:
-                    yield child
-                yield from find(child, names)
-
         terms: list[tuple[str, str]] = []
         for ls in mine:
             for holder in ls.iter():
@@ -367,9 +366,9 @@ def _read_tbx(b: _Builder, data: bytes, lang: str) -> str | None:
                                  if _local(n) == "termNote" and n.get("type") == "termType"), "")
                     if term:
                         terms.append((term, kind.casefold()))
-        definitions = ["".join(d.itertext()).strip() for scope in mine + [concept] for d in find(scope, {"descrip"})
+        definitions = ["".join(d.itertext()).strip() for scope in mine + [concept] for d in _within(scope, {"descrip"})
                        if d.get("type") == "definition" and _text(d)]
-        sees = [_text(r) for scope in own for r in find(scope, {"ref", "xref"})
+        sees = [_text(r) for scope in own for r in _within(scope, {"ref", "xref"})
                 if r.get("type") in ("crossReference", "xref") and _text(r)]
         if not terms:
             raise ImportFileError(f"{b.name}: {where}: no <term> in language {lang!r}.")
