@@ -1,4 +1,4 @@
-"""The `glossary-search` command: build, ask, related, duplicates, check.
+"""The `glossary-search` command: build, ask, related, duplicates, check, import, export.
 
 Typed errors from the library become one line on stderr: exit 2 for bad usage, 1 for failures.
 """
@@ -351,7 +351,8 @@ def check(corpus_dir, sources):
     problems = 0
     for g in corpus.glossaries:
         say(f"{g.id}: {len(g.entries)} entries ({g.path})")
-        if source_path(g, sources):  # refuses a seed that leads out of the sources folder
+        # Fidelity is line by line, so it applies to text pages; an imported table or termbase is kept as provenance.
+        if source_path(g, sources) and g.source.endswith(".txt"):  # source_path refuses a seed outside sources/
             for p in fidelity_problems(g, seed_lines(g, sources)):
                 problems += 1
                 say(f"  problem: {p}", err=True)
@@ -359,6 +360,146 @@ def check(corpus_dir, sources):
         say(f"note: {entry.glossary}: '{entry.term}' says 'See {entry.see}', which no glossary defines.")
     if problems:
         raise click.ClickException(f"{problems} fidelity problem(s) found.")
+
+
+def _parse_columns(value: str | None) -> dict[str, str] | None:
+    """--columns term=Word,definition=Meaning (header names) or term=1,definition=3 (column numbers)."""
+    if not value:
+        return None
+    out = {}
+    for part in value.split(","):
+        role, sep, name = part.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise click.BadParameter(f"{part!r} is not ROLE=COLUMN (e.g. term=Word,definition=3).",
+                                     param_hint="--columns")
+        out[role.strip().casefold()] = name.strip()
+    return out
+
+
+@cli.command("import")
+@corpus_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "glossary_id", default=None, help="Glossary id (default: from the file name).")
+@click.option("--title", default=None, help="Glossary title (default: the TBX title, else from the file name).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "xlsx", "tbx", "txt", "yaml"]), default=None,
+              help="File format (default: from the extension).")
+@click.option("--columns", default=None,
+              help="Which columns hold what, by header or number: term=Word,definition=3,acronym=Abbr "
+                   "(roles: term, definition, acronym, aliases, see; default: found by header names).")
+@click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
+@click.option("--lang", default="en", show_default=True, help="TBX language to read (xml:lang).")
+@click.option("--encoding", default=None, help="Text encoding of a CSV/TSV/text file (default: UTF-8).")
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, encoding, dry_run):
+    """Import a glossary file (CSV, TSV, Excel .xlsx, TBX, a term-line/definition-line text page, or
+    another team's YAML in our schema) into the corpus as validated YAML; the file is copied into corpus/sources/ for provenance.
+
+    \b
+    Examples:
+      glossary-search import team.csv --title "Team Glossary" --dry-run
+      glossary-search import terms.xlsx --sheet Glossary --columns term=Name,definition=Meaning
+      glossary-search import termbase.tbx --lang en
+    """
+    from .search import DEFAULT_CORPUS
+    from .termbase import MAX_IMPORT_BYTES, add_to_corpus, read_termbase
+
+    try:
+        size = file.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise click.ClickException(f"{file}: the file is {size:,} bytes, over the {MAX_IMPORT_BYTES:,}-byte "
+                                       "import limit; split it into smaller glossaries.")
+        data = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read {file}: {exc.strerror}") from exc
+    preview = read_termbase(data, file.name, fmt=fmt, glossary_id=glossary_id, title=title,
+                            columns=_parse_columns(columns), sheet=sheet, lang=lang, encoding=encoding)
+    click.echo(f"{file.name} ({preview.format}): {len(preview.entries)} entries for glossary "
+               f"{preview.glossary_id!r} ({preview.title}).")
+    for s in preview.skipped:
+        click.echo(f"  skipped {s.where}: {s.reason}")
+    for name in preview.split_acronyms:
+        click.echo(f"  acronym split from {name!r}")
+    if preview.ignored_columns:
+        click.echo(f"  {'fields' if preview.format == 'yaml' else 'columns'} ignored: "
+                   f"{', '.join(preview.ignored_columns)}")
+    if dry_run:
+        for e in preview.entries:
+            label = f"{e['term']} ({e['acronym']})" if e.get("acronym") else e["term"]
+            click.echo(f"  {label}: " + textwrap.shorten(e["definition"], 80, placeholder=" …"))
+        click.echo("Dry run: nothing written.")
+        return
+    path = add_to_corpus(preview, data, corpus_dir or DEFAULT_CORPUS)
+    click.echo(f"Wrote {path} (source copied to {path.parent / 'sources' / preview.source_name}); "
+               "the index picks it up on the next search or `glossary-search build`.")
+
+
+@cli.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["tbx", "csv", "xlsx", "yaml"]), required=True,
+              help="Output format.")
+@click.option("--merged", is_flag=True,
+              help="One concept per duplicate group (review decisions applied), with every source's term, "
+                   "definition and provenance (tbx, csv, xlsx).")
+@click.option("-g", "--glossary", "glossaries", multiple=True, help="Only this glossary id (repeatable).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (a folder for yaml of several glossaries); default: standard output.")
+def export(corpus_dir, index_dir, model, backend, fmt, merged, glossaries, output):
+    """Export the glossaries as they are, or merged into concepts, as TBX, CSV, Excel or YAML.
+
+    \b
+    Examples:
+      glossary-search export --format tbx -g contact-center-faq -o faq.tbx
+      glossary-search export --format csv --merged -o concepts.csv
+      glossary-search export --format yaml -o exported/
+    """
+    from .corpus import load_corpus
+    from .search import DEFAULT_CORPUS
+    from .termbase import (glossary_yaml, merged_concepts, table_rows, to_csv, to_tbx, to_xlsx,
+                           write_atomically)
+
+    if merged and fmt == "yaml":
+        raise click.UsageError("--merged writes tbx, csv or xlsx; yaml exports glossaries as they are.")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs --output FILE.")
+    corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
+    known = [g.id for g in corpus.glossaries]
+    unknown = [g for g in glossaries if g not in known]
+    if unknown:
+        raise UsageError(f"Unknown glossary {unknown[0]!r}; valid glossaries: {', '.join(known)}.")
+    chosen = [g for g in corpus.glossaries if not glossaries or g.id in glossaries]
+    entries = [e for g in chosen for e in g.entries]
+    title = chosen[0].title if len(chosen) == 1 else "Glossaries: " + ", ".join(g.title for g in chosen)
+    concepts = []
+    if merged:
+        searcher = open_searcher(corpus_dir, index_dir, model, backend)
+        groups = searcher.duplicates(bands=["identical", "same"], glossaries=list(glossaries) or None)
+        concepts = merged_concepts(entries, [g for g in groups if all(e in entries for e in g.entries)])
+        title = f"{title} (merged)"
+    if fmt == "yaml":
+        if len(chosen) > 1 and output is None:
+            raise click.UsageError("--format yaml of several glossaries needs --output FOLDER (one file each).")
+        if len(chosen) > 1 or (output is not None and output.is_dir()):
+            output.mkdir(parents=True, exist_ok=True)
+            targets = [(output / f"{g.id}.yaml", glossary_yaml(g).encode("utf-8")) for g in chosen]
+        else:
+            targets = [(output, glossary_yaml(chosen[0]).encode("utf-8"))]
+    elif fmt == "tbx":
+        targets = [(output, to_tbx(title, entries, concepts))]
+    else:
+        columns, rows = table_rows(entries, concepts)
+        payload = to_xlsx(columns, rows) if fmt == "xlsx" else to_csv(columns, rows).encode("utf-8")
+        targets = [(output, payload)]
+    for path, payload in targets:
+        if path is None:
+            click.echo(payload.decode("utf-8"), nl=False)
+            continue
+        try:
+            write_atomically(path, payload)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write {path}: {exc.strerror}") from exc
+        click.echo(f"Wrote {path}", err=True)
+    what = f"{len(concepts)} concepts from " if merged else ""
+    click.echo(f"Exported {what}{len(entries)} entries of {len(chosen)} glossary(ies) as {fmt}.", err=True)
 
 
 def main() -> None:

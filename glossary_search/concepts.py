@@ -8,12 +8,17 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import different_heads, identity_classes, name_links, same_name
+from .identity import acronym_links, acronyms, different_heads, identity_classes, name_links, nested
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
 CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplicate pairs
+# Definition cosine at which two entries one acronym names are one concept (identity.acronym_links). Chosen
+# on the tune split of eval/duplicates.yaml (all-MiniLM-L6-v2): 71 of its 72 same-concept pairs with two
+# definitions are at least this close (the lowest, 0.349, the two Contact Centers, already share a name),
+# and the only acronym collisions of the corpus, the CSRs, are at 0.23 and 0.26.
+DEFINITIONS_AGREE = 0.35
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class Thresholds:
     """Cut-offs on the pair evidence, calibrated on eval/duplicates.yaml (tune split only, 236 pairs;
     `python scripts/evaluate.py --sweep`)."""
 
-    same: float = 0.50  # evidence for "same concept": tune F1 0.886 (P 0.860, R 0.914), its maximum
+    same: float = 0.50  # evidence for "same concept": tune F1 0.914 (P 0.914, R 0.914), its maximum
     related: float = 0.33  # related-or-same against different: tune F1 0.896, on a 0.89-0.90 plateau from 0.29 to 0.35
     identical_overlap: float = 0.80  # word overlap that makes two same-concept definitions the same wording
 
@@ -81,16 +86,24 @@ class PairScorer:
     heads ('Queue' and 'Queue Time') are at most related, however close their definitions.
     """
 
-    def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = ()):
+    def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = (),
+                 agree: float = DEFINITIONS_AGREE):
         self.entries = entries
         self.views = views
-        self.classes = identity_classes(len(entries), [*declared, *name_links(entries)])
+        named = name_links(entries)
+        # One acronym is a name only when the definitions agree (CSR names two different things).
+        named += [(i, j) for i, j in acronym_links(entries)
+                  if not (entries[i].see or entries[j].see)
+                  and float(views.definition[i] @ views.definition[j]) >= agree]
+        self.name_classes = identity_classes(len(entries), named)  # without 'See X.': what 'named' means
+        self.classes = identity_classes(len(entries), [*declared, *named])
         self.members: dict[int, list[int]] = {}
         for i, c in enumerate(self.classes):
             self.members.setdefault(int(c), []).append(i)
         self._words = [set(words) for words in stem_words_many([e.definition for e in entries])]
         self._between: dict[tuple[int, int], float | None] = {}
         self._heads_apart: dict[tuple[int, int], bool] = {}
+        self._acronyms_apart: dict[tuple[int, int], bool] = {}
 
     def overlap(self, i: int, j: int) -> float:
         return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
@@ -127,12 +140,25 @@ class PairScorer:
                 different_heads(self.entries[a], self.entries[b]) for a, b in self._member_pairs(key))
         return self._heads_apart[key]
 
+    def acronyms_apart(self, i: int, j: int) -> bool:
+        """True when the classes of i and j are abbreviated differently (own acronyms, else initials, none
+        shared): 'First Response Time (FRT)' and 'Average Response Time' (ART) are two measures. Nested
+        names ('Average First Response Time', FRT) are left to their heads (`heads_apart`)."""
+        key = self._class_key(i, j)
+        if key not in self._acronyms_apart:
+            sides = [set().union(*(acronyms(self.entries[m]) for m in self.members[c] if not self.entries[m].see))
+                     for c in key]
+            self._acronyms_apart[key] = (key[0] != key[1] and all(sides) and not sides[0] & sides[1]
+                                         and not any(nested(self.entries[a], self.entries[b])
+                                                     for a, b in self._member_pairs(key)))
+        return self._acronyms_apart[key]
+
     def pair(self, i: int, j: int, t: Thresholds = DEFAULT_THRESHOLDS) -> DuplicatePair | None:
         """The banded pair of entries i and j, or None when they are unrelated."""
         a, b = self.entries[i], self.entries[j]
         overlap = self.overlap(i, j)
         if self.classes[i] == self.classes[j]:
-            score, basis = 1.0, ("named" if same_name(a, b) else "declared")
+            score, basis = 1.0, ("named" if self.name_classes[i] == self.name_classes[j] else "declared")
             copies = not (a.see or b.see) and band_of(a, b, 1.0, overlap, t) == "identical"
             band = "identical" if copies else "same"
         else:
@@ -142,6 +168,8 @@ class PairScorer:
             band = band_of(a, b, score, overlap, t)
             if band == "same" and self.heads_apart(i, j):
                 band, basis = "related", "heads"
+            elif band == "same" and self.acronyms_apart(i, j):
+                band, basis = "related", "acronyms"
         if band is None:
             return None
         similarity, name_similarity = self.cosines(i, j)

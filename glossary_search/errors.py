@@ -55,6 +55,10 @@ class StoreUnavailableError(GlossaryError):
     """The vector store (a Milvus server) cannot be reached; the message names its URI. Retrying may succeed."""
 
 
+class ImportFileError(GlossaryError):
+    """A file given to import cannot become a glossary; the message names the file and its row or line."""
+
+
 __all__ = [
     "brief",
     "GlossaryError",
@@ -65,4 +69,5 @@ __all__ = [
     "UnknownTermError",
     "IndexLockedError",
     "StoreUnavailableError",
+    "ImportFileError",
 ]

@@ -144,8 +144,9 @@ def same_concept_metrics(pairs: Sequence[LabeledPair], predicted: Sequence[str |
 
 
 def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> dict:
+    """{split: same-concept metrics}, for the question splits and any other the pairs carry ('real')."""
     out = {}
-    for split in SPLITS:
+    for split in dict.fromkeys([*SPLITS, *(p.split for p in pairs)]):
         ps = [p for p in pairs if p.split == split]
         if not ps:
             continue
@@ -153,12 +154,17 @@ def evaluate_duplicates(searcher, pairs: Sequence[LabeledPair], t: Thresholds = 
     return out
 
 
-def reported_pairs(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, int]:
+def reported_pairs(searcher, pairs: Sequence[LabeledPair], t: Thresholds = DEFAULT_THRESHOLDS,
+                   touching: Iterable[str] | None = None) -> dict[str, int]:
     """Every pair the product calls 'same' over the whole corpus, counted by its label ('unlabeled' if none):
-    what a glossary owner's report holds, beyond the labeled sample."""
+    what a glossary owner's report holds, beyond the labeled sample. `touching`: only pairs with an entry
+    of these glossaries."""
     labels = {frozenset((p.a, p.b)): p.label for p in pairs}
     counts = {"same": 0, "related": 0, "different": 0, "unlabeled": 0}
+    touching = set(touching) if touching is not None else None
     for pair in searcher.pair_scorer.pairs(t):
+        if touching is not None and not {pair.a.glossary, pair.b.glossary} & touching:
+            continue
         if pair.band in ("identical", "same"):
             counts[labels.get(frozenset((pair.a.id, pair.b.id)), "unlabeled")] += 1
     return counts
@@ -172,3 +178,33 @@ def sweep_thresholds(searcher, pairs: Sequence[LabeledPair]) -> list[tuple[Thres
         t = replace(DEFAULT_THRESHOLDS, same=round(float(same), 2))
         results.append((t, same_concept_metrics(tune, pair_predictions(searcher, tune, t))))
     return results
+
+
+def corpus_with(corpus_dir: str | Path, glossary_files: Iterable[str | Path], dest: str | Path) -> Path:
+    """A scratch corpus: the corpus's YAML files plus each glossary file imported as a user would
+    (termbase.read_termbase + add_to_corpus), so the held-out glossaries go through the import path."""
+    import shutil
+
+    from .termbase import add_to_corpus, read_termbase
+
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for path in sorted(Path(corpus_dir).glob("*.yaml")):
+        shutil.copy(path, dest / path.name)
+    for path in map(Path, glossary_files):
+        data = path.read_bytes()
+        add_to_corpus(read_termbase(data, path.name), data, dest)
+    return dest
+
+
+def check_pairs(searcher, path: str | Path) -> None:
+    """Every labeled entry must exist under its id with its labeled term, or the figures would be silently
+    wrong (an id shifts when a glossary gains or loses an entry)."""
+    known = {e.id: e.term for e in searcher.entries}
+    for p in yaml.safe_load(Path(path).read_text(encoding="utf-8"))["pairs"]:
+        for side in (p["a"], p["b"]):
+            if known.get(side["id"]) != side["term"]:
+                raise CorpusError(f"{path}: labeled entry {side['id']} ({side['term']!r}) is not in the corpus "
+                                  f"under that id (found {known.get(side['id'])!r}).")

@@ -4,10 +4,20 @@ Three kinds of naming say so: the same term or alias ('Churn Rate' in two glossa
 an entry with the alias 'Channel'), the same acronym on nested names ('Customer Satisfaction (CSAT)' and
 'Customer Satisfaction Score (CSAT)', but not the two CSRs), and 'See X.' cross-references.
 
+Names are compared as stemmed words, so morphological variants of one name are one name ('Abandon Rate'
+and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
+
+Acronyms can name a concept too, but they collide (CSR: Customer Service Representative, Corporate Social
+Responsibility), so a match by acronym alone is only a candidate (`acronym_links`): a term that is only an
+acronym ('AHT') and the term that declares it ('Average Handle Time (AHT)'), a declared acronym and the
+initials of a name that gives none, or one acronym on names that do not nest. Those count only when the
+definitions agree, which needs the vectors (concepts.PairScorer).
+
 Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from itertools import combinations
 from typing import Iterable, Sequence
@@ -16,13 +26,54 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from .corpus import normalize_name
+from .keyword import stem
 from .types import Entry
 
 NESTED_NAMES = 90  # rapidfuzz token_set_ratio: one name's words within the other's, give or take a typo
+MIN_INITIALS = 3  # two-letter initials collide too often (CS: Customer Service, Customer Success)
+INITIALS_SKIP = {"of", "and", "the", "for", "to", "in", "on", "a", "an", "&", "per", "with", "by", "as", "or"}
+
+
+def name_key(name: str) -> str:
+    """A name folded to its stemmed words: case, punctuation, '(ACR)' and inflection ('Abandonment') aside."""
+    return " ".join(stem(w) for w in normalize_name(name).split())
 
 
 def _names(entry: Entry) -> set[str]:
-    return {key for key in (normalize_name(n) for n in (entry.term, *entry.aliases)) if key}
+    return {key for key in (name_key(n) for n in (entry.term, *entry.aliases)) if key}
+
+
+def is_acronym(text: str) -> bool:
+    """'AHT', 'CCaaS', 'VoIP', 'Q&A': one word, mostly capitals; not 'Self-Service'."""
+    text = text.strip()
+    upper = sum(c.isupper() for c in text)
+    return bool(re.fullmatch(r"[A-Za-z0-9&/.+-]{2,12}", text)) and upper >= 2 and upper * 2 >= len(text)
+
+
+def own_acronyms(entry: Entry) -> set[str]:
+    """Acronyms the glossary itself gives the entry: its acronym field, or its term when that is one."""
+    found = {entry.acronym} if entry.acronym else set()
+    if is_acronym(entry.term):
+        found.add(entry.term)
+    return {_acronym_key(a) for a in found}
+
+
+def initials(entry: Entry) -> set[str]:
+    """Initials of a name that declares no acronym ('Automatic Call Distributor' -> ACD), with and without
+    its small words ('Cost per Contact' -> CPC and CC); none for a one-word name or short initials."""
+    if own_acronyms(entry):
+        return set()
+    words = [w for w in re.split(r"[\s/-]+", re.sub(r"\([^)]*\)", " ", entry.term)) if w[:1].isalnum()]
+    if len(words) < 2:
+        return set()
+    variants = {"".join(w[0] for w in words),
+                "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP)}
+    return {_acronym_key(v) for v in variants if len(v) >= MIN_INITIALS}
+
+
+def _acronym_key(acronym: str) -> str:
+    key = re.sub(r"[^0-9a-z]+", "", acronym.casefold())
+    return key[:-1] if len(key) > 3 and key.endswith("s") else key  # 'CSRs' is 'CSR'
 
 
 def same_name(a: Entry, b: Entry) -> bool:
@@ -31,6 +82,12 @@ def same_name(a: Entry, b: Entry) -> bool:
         return True
     return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
+
+
+def nested(a: Entry, b: Entry) -> bool:
+    """One term's words all within the other's ('First Response Time', 'Average First Response Time')."""
+    wa, wb = set(name_key(a.term).split()), set(name_key(b.term).split())
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 def different_heads(a: Entry, b: Entry) -> bool:
@@ -44,6 +101,28 @@ def different_heads(a: Entry, b: Entry) -> bool:
     wa, wb = normalize_name(a.term).split(), normalize_name(b.term).split()
     short, long = sorted((wa, wb), key=len)
     return bool(short) and len(short) < len(long) and set(short) < set(long) and short[-1] != long[-1]
+
+
+def acronym_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, that one acronym names but `same_name` does not join: an acronym-only term and
+    the spelled-out term declaring it, a declared acronym and another name's initials, one declared acronym
+    on names that do not nest. Candidates only: they are one concept when their definitions agree."""
+    own = [own_acronyms(e) for e in entries]
+    buckets: dict[str, set[int]] = defaultdict(set)
+    for i, e in enumerate(entries):
+        for key in own[i] | initials(e):
+            buckets[key].add(i)
+    found = set()
+    for key, members in buckets.items():
+        for i, j in combinations(sorted(members), 2):
+            if (key in own[i] or key in own[j]) and not same_name(entries[i], entries[j]):
+                found.add((i, j))
+    return sorted(found)
+
+
+def acronyms(entry: Entry) -> set[str]:
+    """What the entry is abbreviated as: its own acronym, else the initials of its name (3+ letters)."""
+    return own_acronyms(entry) or initials(entry)
 
 
 def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:

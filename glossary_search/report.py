@@ -41,6 +41,8 @@ def basis_note(group: ConceptGroup) -> str:
         return "by meaning"
     if group.band == "related" and any(p.basis == "heads" for p in group.pairs):
         return "names of different kinds"
+    if group.band == "related" and any(p.basis == "acronyms" for p in group.pairs):
+        return "different acronyms"
     return ""
 
 

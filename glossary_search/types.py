@@ -75,7 +75,8 @@ class DuplicatePair:
     band: str  # "identical", "same", "related"
     # "named": same term, alias or nested acronym; "declared": joined by a 'See X.' reference;
     # "meaning": the mean of the three above, over the two entries and their namesakes;
-    # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related.
+    # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related;
+    # "acronyms": as "meaning", but the two are abbreviated differently (FRT, ART), which caps it at related.
     basis: str = "meaning"
 
 

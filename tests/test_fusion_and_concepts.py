@@ -17,7 +17,7 @@ from glossary_search.concepts import (
     related_entries,
     word_overlap,
 )
-from glossary_search.identity import different_heads, name_links, same_name
+from glossary_search.identity import acronym_links, different_heads, initials, is_acronym, name_links, same_name
 from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
 from glossary_search.texts import Row, vectors_by_kind
 from glossary_search.types import Entry
@@ -282,3 +282,54 @@ def test_asking_never_waits_for_the_concept_groups(tmp_path, monkeypatch):
     release.set()
     searcher._concepts_thread.join(30)
     assert searcher.concepts_ready() and searcher.duplicates()
+def test_morphological_variants_of_one_name_are_one_name():
+    assert same_name(E(1, "Abandon Rate", "a", glossary="mine"), E(2, "Abandonment Rate", "b"))
+    assert same_name(E(1, "Customer Journey Mapping", "a"), E(2, "Customer Journey Map", "b"))
+    assert not same_name(E(1, "Abandoned Call Rate", "a"), E(2, "Abandonment Rate", "b"))  # another name
+    assert not same_name(E(1, "Average Handle Time", "a"), E(2, "Average Response Time", "b"))
+
+
+def test_acronyms_and_initials_are_candidates_only():
+    aht = E(1, "AHT", "mean time an agent spends on a contact", glossary="mine")
+    handle = E(2, "Average Handle Time", "mean time per contact", "AHT")
+    acd = E(3, "Automatic Call Distributor", "routes calls to agents")  # no acronym given: ACD by initials
+    acd_only = E(4, "ACD", "system that routes incoming calls", glossary="mine")
+    rep, responsibility = E(5, "Customer Service Representative", "z", "CSR"), E(6, "Corporate Social Responsibility", "w", "CSR")
+    self_service = E(7, "Self-Service", "customers help themselves")
+    two = E(8, "Customer Success", "helping customers succeed")  # CS: too short to count
+    cs_only = E(9, "CS", "customer service", glossary="mine")
+    entries = [aht, handle, acd, acd_only, rep, responsibility, self_service, two, cs_only]
+    assert is_acronym("AHT") and is_acronym("CCaaS") and is_acronym("VoIP") and not is_acronym("Self-Service")
+    assert initials(acd) == {"acd"} and initials(handle) == set() and initials(E(1, "Cost per Contact", "x")) == {"cpc"}
+    assert not same_name(aht, handle)  # an acronym alone is not a name match...
+    assert acronym_links(entries) == [(0, 1), (2, 3), (4, 5)]  # ...only a candidate, CSR included
+
+
+def test_an_acronym_candidate_is_one_concept_only_when_the_definitions_agree():
+    entries = [E(1, "AHT", "a", glossary="mine"), E(2, "Average Handle Time", "b", "AHT"),
+               E(3, "CSR", "c", glossary="mine"), E(4, "Corporate Social Responsibility", "d", "CSR")]
+    definitions = np.stack([unit(1, 0.2, 0), unit(1, 0, 0), unit(0, 1, 0), unit(0, 0.2, 1)])
+    names = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1), unit(1, 1, 1)])
+    scorer = PairScorer(entries, EntryViews(definitions, names), agree=0.35)
+    t = Thresholds(same=0.5, related=0.3)
+    assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("same", "named")  # agreeing definitions
+    apart = scorer.pair(2, 3, t)
+    assert apart is None or apart.basis == "meaning"  # 0.20 cosine: two things that share letters
+    assert scorer.classes[2] != scorer.classes[3]
+
+
+def test_names_abbreviated_differently_are_at_most_related():
+    """FRT and ART (initials of 'Average Response Time') name two measures, however close the definitions;
+    nested names (AFRT, FRT) are left to their heads."""
+    entries = [E(1, "First Response Time", "time until the first reply to a customer", "FRT"),
+               E(2, "Average Response Time", "mean time until a reply to a customer"),
+               E(3, "Average First Response Time", "mean time until the first reply")]
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(1, 0.02, 0)])
+    scorer = PairScorer(entries, EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.pair(0, 1, t).evidence >= t.same
+    assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("related", "acronyms")
+    assert scorer.pair(0, 2, t).band == "same"  # 'First Response Time' nests in 'Average First Response Time'
+    groups = concept_groups(entries, scorer.pairs(t))
+    assert all({e.term for e in g.entries} != {"First Response Time", "Average Response Time"}
+               for g in groups if g.band != "related")
