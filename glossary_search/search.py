@@ -326,7 +326,7 @@ class Searcher:
         return [entry] + [e for e in members if e.id != entry.id]
 
     def map_points(self) -> np.ndarray:
-        """2-D coordinates of every entry (PCA of the entry vectors), computed once."""
+        """2-D coordinates of every entry (t-SNE of the entry vectors, concepts.project_2d), computed once."""
         with self._concepts_lock:
             if self._map is None:
                 self._map = project_2d(self.entry_vectors)
