@@ -76,7 +76,8 @@ def bind(key: str, value) -> None:
     """Call before drawing widget `key`: a URL value that changed since we last saw it (Back, Forward, a
     shared link, an example click) wins over what the widget remembers."""
     seen = f"_url:{key}"
-    if seen not in st.session_state or st.session_state[seen] != value:
+    # A widget that was not drawn on the last run (a term page came between) has lost its value too.
+    if key not in st.session_state or seen not in st.session_state or st.session_state[seen] != value:
         st.session_state[key] = value
         st.session_state[seen] = value
 
@@ -329,7 +330,7 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
                "definitions alone: review them.")
     _pager(page, pages, "top")
     for n, g in enumerate(groups[first:last], start=first):
-        with st.container(border=True):
+        with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
             st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
             cols = st.columns(len(g.entries))
