@@ -25,6 +25,7 @@ from glossary_search.display import (
     highlight,
     telling_differences,
 )
+from glossary_search.decisions import VERDICTS
 from glossary_search.errors import GlossaryError, UsageError
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
@@ -328,6 +329,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     d3.caption(f"{len(groups)} group(s); showing {first + 1 if groups else 0}–{last}. Groups *named alike* share "
                "a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
+    if "review_error" in st.session_state:
+        st.error(md(st.session_state.pop("review_error")))
     _pager(page, pages, "top")
     for n, g in enumerate(groups[first:last], start=first):
         with st.container(border=True, key=f"group-{n}"):
@@ -341,7 +344,45 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
                     st.markdown(highlight(e.definition, telling_differences(e.definition, others), "blue"))
                     term_button(e, key=f"g{n}-{e.id}", names=names,
                                 label=f"Open {e.label} ({names.get(e.glossary, e.glossary)}) →")
+            review_controls(searcher, g, n)
     _pager(page, pages, "bottom")
+
+
+def review_controls(searcher: Searcher, group, n: int) -> None:
+    """Save a verdict on every pair of the group (decisions.yaml), or undo it."""
+    ids = [e.id for e in group.entries]
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    decided = [searcher.decisions.get(a, b) for a, b in pairs]
+    if any(decided):
+        verdicts = sorted({VERDICTS[d.verdict] for d in decided if d})
+        left, right = st.columns([3, 1])
+        left.caption(f"Reviewed: {', '.join(verdicts)}.")
+        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None))
+        return
+    st.caption("Your review:")
+    cols = st.columns(3)
+    for col, (verdict, label) in zip(cols, (("same", "Same concept"), ("different", "Not the same"),
+                                            ("related", "Related"))):
+        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict),
+                   help=f"Save '{VERDICTS[verdict]}' for this group in decisions.yaml (Undo brings it back).")
+
+
+def _review(searcher: Searcher, group, verdict: str | None) -> None:
+    decisions = searcher.decisions
+    ids = [e.id for e in group.entries]
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if verdict is None:
+                if decisions.get(a, b):
+                    decisions = decisions.undo(a, b)
+            else:
+                decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    try:
+        decisions.save(searcher.corpus.root)
+    except OSError as exc:
+        st.session_state["review_error"] = f"Could not save the review in {searcher.corpus.root}: {exc.strerror}."
+        return
+    searcher.review(decisions)
 
 
 def _pager(page: int, pages: int, where: str) -> None:
