@@ -150,7 +150,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
 
 def _results_slider() -> int:
     raw = url("k", "5")
-    k = int(raw) if raw.isdigit() and 1 <= int(raw) <= 20 else 5
+    k = int(raw) if raw.isdecimal() and 1 <= int(raw) <= 20 else 5
     bind("k_box", k)
     st.sidebar.slider("Results", 1, 20, key="k_box", on_change=commit, args=("k_box", "k"),
                       kwargs={"to_url": lambda v: None if v == 5 else v})
@@ -321,7 +321,7 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     groups = searcher.duplicates(threshold=threshold, bands=bands, glossaries=glossaries or None)
     pages = max(1, -(-len(groups) // PAGE_SIZE))
     raw = url("page", "1")
-    page = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
     first, last = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, len(groups))
     d1, d2, d3 = st.columns([1, 1, 3])
     d1.download_button("⬇ CSV", to_csv(groups), "duplicates.csv", "text/csv")

@@ -77,5 +77,12 @@ def settle(page, timeout: float = 120_000) -> None:
 def shoot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # Widgets' code loads after the run: wait for their placeholders to fill in.
+    try:
+        page.locator('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]').first.wait_for(
+            state="detached", timeout=20_000)
+    except Exception:  # noqa: BLE001 - a screenshot with a placeholder left is still worth saving
+        pass
+    page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -163,3 +163,27 @@ def test_server_config_listens_on_localhost_without_usage_stats():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1" and config["server"]["headless"] is True
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_a_changed_corpus_is_noticed_and_reloaded(app, monkeypatch):
+    import streamlit as st
+
+    import glossary_search.corpus as corpus_module
+
+    st.cache_resource.clear()
+    app.run()
+    assert not any("changed on disk" in i.value for i in app.info)
+    monkeypatch.setattr(corpus_module, "corpus_fingerprint", lambda root: "an edited corpus")
+    app.run()
+    assert any("changed on disk" in i.value for i in app.info)
+    next(b for b in app.button if b.label == "Reload the glossaries").click()
+    app.run()
+    assert not any("changed on disk" in i.value for i in app.info) and not app.exception
+
+
+def test_results_slider_shows_only_in_ask(app):
+    app.run()
+    assert [s.label for s in app.sidebar.slider] == ["Results"]
+    app.query_params["view"] = "browse"
+    app.run()
+    assert not app.sidebar.slider and not app.exception

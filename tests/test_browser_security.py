@@ -51,6 +51,8 @@ PATHS = [
     "/?view=explore&focus=" + quote(f"![f](http://{EVIL}/f.png)"),
     "/?view=" + quote(f"![v](http://{EVIL}/v.png)") + "&g=" + quote(f"[g](http://{EVIL})") + "&k="
     + quote(f"![k](http://{EVIL}/k.png)"),
+    "/?k=" + quote("²") + "&q=nps",  # a digit that int() refuses
+    "/?view=duplicates&page=" + quote("²"),
 ]
 
 
