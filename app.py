@@ -297,7 +297,7 @@ def term_list(entries, names: dict[str, str], key: str) -> None:
     for e in entries:
         if _initial(e.term) != current:
             current = _initial(e.term)
-            st.subheader(current)
+            st.subheader(md(current))
         term_button(e, key=f"{key}-{e.id}", names=names)
 
 

@@ -92,7 +92,9 @@ def test_hostile_corpus_and_urls_fetch_nothing_outside_and_show_no_link_or_image
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.on("websocket", lambda ws: requests.append(ws.url))
-    for n, path in enumerate(PATHS):
+    # Every path at 1400 px; the phone layout (other widgets, a collapsed sidebar) on the pages with corpus text.
+    paths = PATHS if viewport is WIDE else PATHS[:6]
+    for n, path in enumerate(paths):
         page.goto(hostile_app + path)
         page.locator('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]').first.wait_for(
             timeout=240_000)
