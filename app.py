@@ -1,28 +1,34 @@
-"""glossary-search in the browser: ask, read a term, find duplicates, explore the vocabulary.
+"""glossary-search in the browser: ask, read a term, browse A–Z, review duplicates, explore the vocabulary.
 
-UI only: every answer comes from glossary_search.Searcher. Corpus and question text are rendered
-as escaped Markdown or plain text, never as HTML.
+UI only: every answer comes from glossary_search.Searcher. Text from the URL and from the corpus is shown
+through `md` (display.escape_md) or in plain-text widgets, never as Markdown or HTML of its own, and no
+asset is fetched from outside the app (the page icon is an emoji). State a user would bookmark lives in
+the URL, so Back, Forward and a shared link give the same page.
 """
 from __future__ import annotations
 
 import os
+import string
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from glossary_search.concepts import DEFAULT_THRESHOLDS
+from glossary_search.corpus import corpus_fingerprint
 from glossary_search.display import (
     STRENGTH_WORDS,
-    differing_words,
     entry_caption,
-    escape_md,
+    escape_md as md,
+    glossary_name,
     group_hits,
     highlight,
+    telling_differences,
 )
-from glossary_search.concepts import DEFAULT_THRESHOLDS
+from glossary_search.decisions import VERDICTS
 from glossary_search.errors import GlossaryError, UsageError
 from glossary_search.report import basis_note, to_csv, to_markdown
-from glossary_search.search import Searcher
+from glossary_search.search import DEFAULT_CORPUS, Searcher
 
 EXAMPLES = [
     "how do I measure wait time",
@@ -31,252 +37,545 @@ EXAMPLES = [
     "customers hanging up before an agent answers",
     "avrage handel time",
 ]
-VIEWS = {"ask": ":material/search: Ask", "duplicates": ":material/difference: Duplicates",
-         "explore": ":material/hub: Explore"}
+VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
+SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything"}
+SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "related": ["related"],
+              "all": ["identical", "same", "related"]}
+PAGE_SIZE = 25  # duplicate groups per page
+LETTERS = ["All", *string.ascii_uppercase, "#"]
 
-st.set_page_config(page_title="Glossary Search", page_icon=":material/menu_book:", layout="wide")
+st.set_page_config(page_title="Glossary Search", page_icon="📖", layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading the model and the index (the first start builds it, ~30 s)…")
-def get_searcher() -> Searcher:
-    return Searcher.open(os.environ.get("GLOSSARY_SEARCH_CORPUS"), os.environ.get("GLOSSARY_SEARCH_INDEX"))
+def get_engine() -> tuple[Searcher, str]:
+    """The searcher and the fingerprint of the corpus files it was loaded from."""
+    corpus_dir = os.environ.get("GLOSSARY_SEARCH_CORPUS") or DEFAULT_CORPUS
+    fingerprint = corpus_fingerprint(corpus_dir)
+    return Searcher.open(corpus_dir, os.environ.get("GLOSSARY_SEARCH_INDEX")), fingerprint
+
+
+# ---- URL state ----------------------------------------------------------------------------------
+def url(name: str, default: str = "") -> str:
+    return st.query_params.get(name, default)
+
+
+def go(**params) -> None:
+    """Navigate: set (or, with None, drop) URL parameters. Each change is one browser history entry."""
+    new = st.query_params.to_dict()
+    for name, value in params.items():
+        if value is None or value == "":
+            new.pop(name, None)
+        else:
+            new[name] = str(value)
+    if new != st.query_params.to_dict():
+        st.query_params.from_dict(new)
+
+
+def bind(key: str, value) -> None:
+    """Call before drawing widget `key`: a URL value that changed since we last saw it (Back, Forward, a
+    shared link, an example click) wins over what the widget remembers."""
+    seen = f"_url:{key}"
+    # A widget that was not drawn on the last run (a term page came between) has lost its value too.
+    if key not in st.session_state or seen not in st.session_state or st.session_state[seen] != value:
+        st.session_state[key] = value
+        st.session_state[seen] = value
+
+
+def commit(key: str, param: str, to_url=str, **also) -> None:
+    """Widget callback: write the widget's value to the URL (one history entry)."""
+    value = st.session_state[key]
+    st.session_state[f"_url:{key}"] = value
+    go(**{param: to_url(value)}, **also)
 
 
 def open_term(entry_id: str) -> None:
-    st.query_params.clear()
-    st.query_params["term"] = entry_id
+    go(term=entry_id, glossary=None)
 
 
-def term_button(searcher: Searcher, entry, key: str, label: str | None = None) -> None:
-    st.button(label or f"{entry.label} · {entry.glossary}", key=key, type="tertiary",
-              on_click=open_term, args=(entry.id,))
+def term_button(entry, key: str, names: dict[str, str], label: str | None = None, suffix: str = "") -> None:
+    """A button that opens a term page; its accessible name is the term's own name."""
+    text = label or f"{entry.label} · {names.get(entry.glossary, entry.glossary)}"
+    st.button(md(text + suffix), key=key, type="tertiary", on_click=open_term, args=(entry.id,))
+
+
+def focus_question_box() -> None:
+    """Put the cursor in the question box on load (a fixed script: no URL or corpus text in it)."""
+    script = ("<script>const box = window.parent.document.querySelector('input[aria-label=\"Your question\"]');"
+              " if (box && !box.value) box.focus();</script>")
+    if hasattr(st, "iframe"):
+        st.iframe(script, height=1, tab_index=-1)
+    else:  # Streamlit before st.iframe
+        import streamlit.components.v1 as components
+
+        components.html(script, height=0)
 
 
 # ---- Ask ----------------------------------------------------------------------------------------
-def ask_view(searcher: Searcher, glossaries: list[str], top_k: int) -> None:
-    st.title(":material/menu_book: Glossary Search")
+def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    st.title("Glossary Search")
     st.caption(f"{len(searcher.entries)} contact-center terms from {len(searcher.corpus.glossaries)} glossaries. "
                "Ask in plain English.")
+    question = url("q")
+    bind("q_box", question)
     with st.form("ask", border=False):
-        question = st.text_input("Your question", value=st.query_params.get("q", ""),
-                                 placeholder="e.g. how do I measure wait time", label_visibility="collapsed")
-        st.form_submit_button("Search", type="primary")
-    st.write("Try:")
-    cols = st.columns(len(EXAMPLES))
-    for col, example in zip(cols, EXAMPLES):
-        col.button(example, key=f"ex-{example}", on_click=_set_question, args=(example,))
-    if question != st.query_params.get("q", ""):
-        _set_question(question)
-    question = st.query_params.get("q", "")
+        st.text_input("Your question", key="q_box", placeholder="e.g. how do I measure wait time",
+                      label_visibility="collapsed")
+        st.form_submit_button("Search", type="primary", on_click=_submit_question)
+    top_k = _results_slider()
     if not question.strip():
+        focus_question_box()
+        st.write("Try:")
+        _examples()
         st.info("Type a question above, or pick an example, to find the matching terms.")
         return
     try:
         answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
         compared = searcher.compare(question)
     except UsageError as exc:
-        st.warning(str(exc))
+        st.warning(md(str(exc)))
         return
     for notice in answer.notices:
-        st.caption(f":material/info: {notice}")
+        st.caption(md(notice))
     if compared:
-        compare_view(searcher, compared)
+        compare_view(compared, names)
     if not answer.close_match:
         st.warning("No close match for this question. The nearest terms are:")
     for n, card in enumerate(group_hits(answer.hits, searcher.card_keys)):
-        result_card(searcher, card, n)
+        result_card(card, n, names)
+    with st.expander("Try an example"):  # below the results, so they stay on a phone's first screen
+        _examples()
 
 
-def _set_question(question: str) -> None:
-    st.query_params.clear()
-    if question.strip():
-        st.query_params["q"] = question
+def _results_slider() -> int:
+    raw = url("k", "5")
+    k = int(raw) if raw.isdecimal() and 1 <= int(raw) <= 20 else 5
+    bind("k_box", k)
+    st.sidebar.slider("Results", 1, 20, key="k_box", on_change=commit, args=("k_box", "k"),
+                      kwargs={"to_url": lambda v: None if v == 5 else v})
+    return k
 
 
-def compare_view(searcher: Searcher, hits) -> None:
+def _examples() -> None:
+    cols = st.columns(len(EXAMPLES))
+    for col, example in zip(cols, EXAMPLES):
+        col.button(md(example), key=f"ex-{example}", on_click=go, kwargs={"q": example, "term": None})
+
+
+def _submit_question() -> None:
+    question = st.session_state["q_box"].strip()
+    st.session_state["_url:q_box"] = question
+    go(q=question or None, term=None)
+
+
+def compare_view(hits, names: dict[str, str]) -> None:
     st.subheader("Side by side")
     cols = st.columns(len(hits))
     for col, hit in zip(cols, hits):
         with col.container(border=True):
-            st.markdown(f"**{escape_md(hit.entry.label)}**")
+            st.markdown(f"**{md(hit.entry.label)}**")
             others = [h.entry.definition for h in hits if h is not hit]
-            st.markdown(highlight(hit.entry.definition, differing_words(hit.entry.definition, others), "blue"))
-            st.caption(entry_caption(hit.entry))
-            term_button(searcher, hit.entry, key=f"cmp-{hit.entry.id}", label="Open term page →")
+            st.markdown(highlight(hit.entry.definition, telling_differences(hit.entry.definition, others), "blue"))
+            st.caption(entry_caption(hit.entry, names.get(hit.entry.glossary)))
+            term_button(hit.entry, key=f"cmp-{hit.entry.id}", names=names, label=f"Open {hit.entry.label} →")
 
 
-def result_card(searcher: Searcher, card, n: int) -> None:
+def result_card(card, n: int, names: dict[str, str]) -> None:
     best = card.best
     with st.container(border=True):
         head, badge = st.columns([5, 1])
-        head.markdown(f"### {escape_md(card.title)}")
+        head.markdown(f"### {md(card.title)}")
         badge.markdown(f"{STRENGTH_ICON[best.strength]} **{STRENGTH_WORDS[best.strength]}**")
-        why = {"definition": "words in the definition"}.get(best.matched, f"its {best.matched}")
-        if best.matched_text:
-            why += f": “{escape_md(best.matched_text)}”"
-        st.caption(f"Matched on {why}")
+        if best.matched != "definition":
+            st.caption(f"Matched on its {best.matched}: “{md(best.matched_text)}”")
+        elif best.matched_text:
+            st.caption(f"Matched on words in the definition: {md(best.matched_text)}")
+        else:
+            st.caption("Matched on the meaning of the definition")
         for hit in card.hits:
             e = hit.entry
-            words = hit.matched_text.split(", ") if hit.matched == "definition" else []
-            name = f"**{escape_md(e.label)}**: " if e.label != card.title else ""
-            st.markdown(f":violet-badge[{escape_md(e.glossary)}] {name}" + highlight(e.definition, words))
+            words = hit.matched_text.split(", ") if hit.matched == "definition" and hit.matched_text else []
+            name = f"**{md(e.label)}**: " if e.label != card.title else ""
+            st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] {name}" + highlight(e.definition, words))
             if e.see:
-                st.caption(f"Cross-reference: see {e.see}")
-        term_button(searcher, best.entry, key=f"card-{n}", label="Open term page →")
+                st.caption(f"Cross-reference: see {md(e.see)}")
+        term_button(best.entry, key=f"card-{n}", names=names, label=f"Open {card.title} →")
 
 
 # ---- Term page ----------------------------------------------------------------------------------
-def term_view(searcher: Searcher, entry_id: str) -> None:
+def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
+    st.button("← Back to search", on_click=go, kwargs={"term": None})
     try:
         entry = searcher.entry(entry_id)
     except KeyError:
-        st.warning(f"No term with id “{entry_id}”. It may have been removed from the corpus.")
-        st.button("← Back to search", on_click=st.query_params.clear)
+        st.warning(f"No term with id “{md(entry_id)}”. It may have been removed from the corpus.")
         return
-    st.button("← Back to search", on_click=st.query_params.clear)
-    st.title(entry.label)
+    st.title(md(entry.label))
     for e in searcher.same_concept(entry):
         with st.container(border=True):
-            st.markdown(f":violet-badge[{escape_md(e.glossary)}] **{escape_md(e.label)}**")
+            st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] **{md(e.label)}**")
             if e.question:
-                st.caption(f"Question in the source: {e.question}")
-            st.markdown(escape_md(e.definition))
-            st.caption(entry_caption(e))
+                st.caption(f"Question in the source: {md(e.question)}")
+            st.markdown(md(e.definition))
+            st.caption(entry_caption(e, names.get(e.glossary)))
             if e.see:
                 targets = searcher.corpus.resolve_see(e)
                 if targets:
-                    st.write(f"See {e.see}:")
+                    st.write(f"See {md(e.see)}:")
                     for t in targets:
-                        term_button(searcher, t, key=f"see-{e.id}-{t.id}")
+                        term_button(t, key=f"see-{e.id}-{t.id}", names=names)
                 else:
-                    st.caption(f"See “{e.see}”: not defined in any glossary.")
-    left, right = st.columns(2)
+                    st.caption(f"See “{md(e.see)}”: not defined in any glossary.")
+    members = {e.id for e in searcher.same_concept(entry)}
+    pairs = [p for p in searcher.duplicate_pairs() if entry.id in (p.a.id, p.b.id)]
+    others = [(p, p.b if p.a.id == entry.id else p.a) for p in pairs]
+    same = [(p, o) for p, o in others if p.band != "related" and o.id not in members]
+    close = [(p, o) for p, o in others if p.band == "related"]
+    left, mid, right = st.columns(3)
     with left:
-        st.subheader("Near duplicates")
-        pairs = [p for p in searcher.duplicate_pairs() if entry.id in (p.a.id, p.b.id)]
-        if not pairs:
+        st.subheader("Same concept")
+        if len(members) > 1:
+            st.caption(f"Defined in {len({searcher.entry(i).glossary for i in members})} glossary(ies) above.")
+        for p, other in same:
+            term_button(other, key=f"dup-{other.id}", names=names, suffix=f" — likely the same ({p.evidence:.2f})")
+        if len(members) == 1 and not same:
+            st.caption("No other glossary defines it.")
+    with mid:
+        st.subheader("Related")
+        st.caption("Close, but a different concept.")
+        for p, other in close:
+            term_button(other, key=f"close-{other.id}", names=names)
+        if not close:
             st.caption("None found.")
-        for p in pairs:
-            other = p.b if p.a.id == entry.id else p.a
-            term_button(searcher, other, key=f"dup-{other.id}",
-                        label=f"{other.label} · {other.glossary} — {p.band} ({p.evidence:.2f})")
     with right:
-        st.subheader("Related concepts")
+        st.subheader("Nearest concepts")
         for r in searcher.related(entry.id, top_k=8):
-            term_button(searcher, r.entry, key=f"rel-{r.entry.id}",
-                        label=f"{r.entry.label} · {r.entry.glossary} ({r.score:.2f})")
+            term_button(r.entry, key=f"rel-{r.entry.id}", names=names)
+
+
+# ---- Glossary page ------------------------------------------------------------------------------
+def glossary_view(searcher: Searcher, glossary_id: str, names: dict[str, str]) -> None:
+    st.button("← Back", on_click=go, kwargs={"glossary": None})
+    try:
+        g = searcher.corpus.glossary(glossary_id)
+    except KeyError:
+        st.warning(f"No glossary with id “{md(glossary_id)}”.")
+        return
+    st.title(md(g.title))
+    st.caption(md(" · ".join(bit for bit in (f"{len(g.entries)} terms", f"source file: {g.source}"
+                                             if g.source else "", g.description or "") if bit)))
+    term_list(sorted(g.entries, key=lambda e: e.term.casefold()), names, key="gl")
+
+
+# ---- Browse A–Z ---------------------------------------------------------------------------------
+def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    st.title("Browse A–Z")
+    letter = url("letter", "All")
+    bind("letter_box", letter if letter in LETTERS else "All")
+    st.segmented_control("Letter", LETTERS, key="letter_box", on_change=commit, args=("letter_box", "letter"),
+                         kwargs={"to_url": lambda v: None if v in (None, "All") else v})
+    bind("filter_box", url("filter"))
+    st.text_input("Filter", key="filter_box", placeholder="Type part of a name", on_change=commit,
+                  args=("filter_box", "filter"))
+    words = url("filter").casefold().split()
+    entries = [e for e in searcher.entries if (not glossaries or e.glossary in glossaries)
+               and _initial(e.term) == (letter if letter in LETTERS[1:] else _initial(e.term))
+               and all(w in " ".join(e.names).casefold() for w in words)]
+    entries.sort(key=lambda e: (e.term.casefold(), e.glossary))
+    st.caption(f"{len(entries)} term(s)" + (" (filtered)" if words or letter in LETTERS[1:] else ""))
+    term_list(entries, names, key="az")
+
+
+def _initial(term: str) -> str:
+    first = term[:1].upper()
+    return first if first in string.ascii_uppercase else "#"
+
+
+def term_list(entries, names: dict[str, str], key: str) -> None:
+    current = None
+    for e in entries:
+        if _initial(e.term) != current:
+            current = _initial(e.term)
+            st.subheader(md(current))
+        term_button(e, key=f"{key}-{e.id}", names=names)
 
 
 # ---- Duplicates ---------------------------------------------------------------------------------
-def duplicates_view(searcher: Searcher, glossaries: list[str]) -> None:
-    st.title(":material/difference: Near-duplicate terms")
+def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    st.title("Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
     c1, c2 = st.columns([1, 2])
     threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
+                          key="threshold",
                           help="How sure we are that two entries define one concept: the mean of definition similarity, "
                                "name similarity and shared words. Entries named alike (same term, alias, acronym "
                                "or a 'See' reference) are one concept whatever the threshold; names nested with different "
                                "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
                                f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
-    bands = c2.multiselect("Bands", ["identical", "same", "related"], default=["identical", "same"])
-    groups = searcher.duplicates(threshold=threshold, bands=bands or None, glossaries=glossaries or None)
+    show = url("show", "same")
+    bind("show_box", show if show in SHOW else "same")
+    c2.radio("Show", list(SHOW), format_func=SHOW.get, key="show_box", horizontal=True, on_change=commit,
+             args=("show_box", "show"), kwargs={"to_url": lambda v: None if v == "same" else v, "page": None})
+    bands = SHOW_BANDS[st.session_state["show_box"]]
+    groups = searcher.duplicates(threshold=threshold, bands=bands, glossaries=glossaries or None)
+    pages = max(1, -(-len(groups) // PAGE_SIZE))
+    raw = url("page", "1")
+    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
+    first, last = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, len(groups))
     d1, d2, d3 = st.columns([1, 1, 3])
-    d1.download_button(":material/download: CSV", to_csv(groups), "duplicates.csv", "text/csv")
-    d2.download_button(":material/download: Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
-    d3.caption(f"{len(groups)} group(s). Groups *named alike* share a term, alias, acronym or 'See' reference; "
-               "groups *by meaning* are suggestions from the definitions alone: review them.")
-    for n, g in enumerate(groups[:200]):
-        with st.container(border=True):
+    d1.download_button("⬇ CSV", to_csv(groups), "duplicates.csv", "text/csv")
+    d2.download_button("⬇ Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
+    d3.caption(f"{len(groups)} group(s); showing {first + 1 if groups else 0}–{last}. Groups *named alike* share "
+               "a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
+               "definitions alone: review them.")
+    if "review_error" in st.session_state:
+        st.error(md(st.session_state.pop("review_error")))
+    _pager(page, pages, "top")
+    for n, g in enumerate(groups[first:last], start=first):
+        with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
-            st.markdown(f"**{escape_md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {why}" if why else ""))
+            st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
             cols = st.columns(len(g.entries))
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]
                 with col:
-                    st.markdown(f":violet-badge[{escape_md(e.glossary)}] **{escape_md(e.label)}**")
-                    st.markdown(highlight(e.definition, differing_words(e.definition, others), "blue"))
-                    term_button(searcher, e, key=f"g{n}-{e.id}", label="Open →")
+                    st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] **{md(e.label)}**")
+                    st.markdown(highlight(e.definition, telling_differences(e.definition, others), "blue"))
+                    term_button(e, key=f"g{n}-{e.id}", names=names,
+                                label=f"Open {e.label} ({names.get(e.glossary, e.glossary)}) →")
+            review_controls(searcher, g, n)
+    _pager(page, pages, "bottom")
+
+
+def review_controls(searcher: Searcher, group, n: int) -> None:
+    """Save a verdict on every pair of the group (decisions.yaml), or undo it."""
+    ids = [e.id for e in group.entries]
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    decided = [searcher.decisions.get(a, b) for a, b in pairs]
+    if any(decided):
+        verdicts = sorted({VERDICTS[d.verdict] for d in decided if d})
+        left, right = st.columns([3, 1])
+        left.caption(f"Reviewed: {', '.join(verdicts)}.")
+        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None))
+        return
+    st.caption("Your review:")
+    cols = st.columns(3)
+    for col, (verdict, label) in zip(cols, (("same", "Same concept"), ("different", "Not the same"),
+                                            ("related", "Related"))):
+        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict),
+                   help=f"Save '{VERDICTS[verdict]}' for this group in decisions.yaml (Undo brings it back).")
+
+
+def _review(searcher: Searcher, group, verdict: str | None) -> None:
+    decisions = searcher.decisions
+    ids = [e.id for e in group.entries]
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if verdict is None:
+                if decisions.get(a, b):
+                    decisions = decisions.undo(a, b)
+            else:
+                decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    try:
+        decisions.save(searcher.corpus.root)
+    except OSError as exc:
+        st.session_state["review_error"] = f"Could not save the review in {searcher.corpus.root}: {exc.strerror}."
+        return
+    searcher.review(decisions)
+
+
+def _pager(page: int, pages: int, where: str) -> None:
+    if pages == 1:
+        return
+    prev, label, nxt = st.columns([1, 2, 1])
+    prev.button("← Previous", key=f"prev-{where}", disabled=page == 1, on_click=go, kwargs={"page": page - 1})
+    label.caption(f"Page {page} of {pages}")
+    nxt.button("Next →", key=f"next-{where}", disabled=page == pages, on_click=go, kwargs={"page": page + 1})
 
 
 # ---- Explore ------------------------------------------------------------------------------------
-def explore_view(searcher: Searcher, glossaries: list[str]) -> None:
-    st.title(":material/hub: Explore the vocabulary")
+def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    st.title("Explore the vocabulary")
     entries = [e for e in searcher.entries if not glossaries or e.glossary in glossaries]
-    labels = {f"{e.label} · {e.glossary}": e for e in entries}
-    current = st.query_params.get("focus")
-    names = list(labels)
-    index = next((i for i, k in enumerate(names) if labels[k].id == current), 0)
-    choice = st.selectbox("Term", names, index=index)
-    focus = labels[choice]
-    left, right = st.columns([1, 2])
+    choices = sorted((e for e in entries if not e.see), key=lambda e: (e.label.casefold(), e.glossary))
+    if not choices:
+        st.info("The chosen glossaries hold only cross-references.")
+        return
+    by_id = {e.id: e for e in choices}
+    focus_id = url("focus")
+    if focus_id not in by_id:
+        focus_id = _default_focus(searcher, choices).id
+    bind("focus_box", focus_id)
+    st.selectbox("Term", list(by_id), key="focus_box", on_change=commit, args=("focus_box", "focus"),
+                 format_func=lambda i: f"{by_id[i].label} · {names.get(by_id[i].glossary, by_id[i].glossary)}")
+    focus = by_id[focus_id]
+    related = searcher.related(focus.id, top_k=8)
+    term_button(focus, key="open-focus", names=names, label=f"Open {focus.label} →")
+    left, right = st.columns([2, 3])
     with left:
         st.subheader("Related concepts")
-        for r in searcher.related(focus.id, top_k=10):
-            term_button(searcher, r.entry, key=f"x-{r.entry.id}",
-                        label=f"{r.entry.label} · {r.entry.glossary} ({r.score:.2f})")
+        st.altair_chart(_graph(focus, related), key="graph", on_select=_picked("graph", "node"),
+                        width="stretch")
+        st.caption("Closer and thicker: more alike. Click a term to explore from it.")
+        for r in related:  # the same as buttons, for the keyboard and screen readers
+            st.button(md(f"{r.entry.label} · {names.get(r.entry.glossary, r.entry.glossary)} ({r.score:.2f})"),
+                      key=f"x-{r.entry.id}", type="tertiary", on_click=_refocus, args=(r.entry.id,))
     with right:
-        colour = st.radio("Colour by", ["glossary", "concept"], horizontal=True)
-        points = searcher.map_points()
-        frame = pd.DataFrame({
-            "x": points[:, 0], "y": points[:, 1], "id": [e.id for e in searcher.entries],
-            "term": [e.label for e in searcher.entries], "glossary": [e.glossary for e in searcher.entries],
-            "concept": [searcher.concept_key(e) for e in searcher.entries],
-            "definition": [e.definition[:200] for e in searcher.entries],
-        })
-        frame = frame[frame["id"].isin({e.id for e in entries})]
-        frame["focus"] = frame["id"] == focus.id
-        pick = alt.selection_point(fields=["id"], name="pick")
-        base = alt.Chart(frame).mark_circle(opacity=0.75).encode(
-            x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
-            color=alt.Color(colour, legend=alt.Legend(orient="bottom") if colour == "glossary" else None),
-            size=alt.condition("datum.focus", alt.value(400), alt.value(60)),
-            tooltip=["term", "glossary", "definition"],
-        ).add_params(pick)
-        label = alt.Chart(frame[frame["focus"]]).mark_text(dy=-18, fontWeight="bold").encode(
-            x="x", y="y", text="term")
-        event = st.altair_chart((base + label).properties(height=520), on_select="rerun", key="map",
-                                width="stretch")
-        picked = (event or {}).get("selection", {}).get("pick") or []
-        if picked and picked[0].get("id") and picked[0]["id"] != focus.id:
-            open_term(picked[0]["id"])
-            st.rerun()
+        st.subheader("Map")
+        st.altair_chart(_map(searcher, entries, focus, related, names), key="map", on_select=_picked("map", "pick"),
+                        width="stretch")
+        st.caption("Terms that mean alike sit together (t-SNE of the meaning vectors). Click a point to explore it.")
+
+
+def _refocus(entry_id: str) -> None:
+    st.session_state["_url:focus_box"] = None  # the URL wins on the next run
+    go(focus=entry_id)
+
+
+def _default_focus(searcher: Searcher, choices):
+    """A real term (never a 'See ...' entry) that several glossaries define: a telling place to start."""
+    def spread(e):
+        group = searcher.concept_of(e)
+        return len({m.glossary for m in group.entries}) if group and group.band != "related" else 1
+    return max(choices, key=spread)
+
+
+def _picked(key: str, selection: str):
+    def callback() -> None:
+        points = (st.session_state.get(key) or {}).get("selection", {}).get(selection) or []
+        if points and points[0].get("id"):
+            _refocus(points[0]["id"])
+    return callback
+
+
+SVG = {"embedOptions": {"renderer": "svg"}}  # text stays text in the page: readable by tests and screen readers
+
+
+def _graph(focus, related) -> alt.LayerChart:
+    """The focused term and its related concepts as a star: distance and edge width show how alike."""
+    import math
+
+    rows = [{"id": focus.id, "term": focus.label, "x": 0.0, "y": 0.0, "score": 1.0, "focus": True}]
+    for n, r in enumerate(related):
+        angle, radius = 2 * math.pi * n / max(1, len(related)), 1.6 - r.score
+        rows.append({"id": r.entry.id, "term": r.entry.label, "x": radius * math.cos(angle),
+                     "y": radius * math.sin(angle), "score": r.score, "focus": False})
+    nodes = pd.DataFrame(rows)
+    edges = pd.DataFrame([{"x": 0.0, "y": 0.0, "x2": row["x"], "y2": row["y"], "score": row["score"]}
+                          for row in rows[1:]])
+    scale = alt.Scale(domain=[-1.6, 1.6])
+    pick = alt.selection_point(fields=["id"], name="node", on="click")
+    lines = alt.Chart(edges).mark_rule(color="#999").encode(
+        x=alt.X("x", axis=None, scale=scale), y=alt.Y("y", axis=None, scale=scale), x2="x2", y2="y2",
+        strokeWidth=alt.StrokeWidth("score", scale=alt.Scale(range=[1, 6]), legend=None))
+    dots = alt.Chart(nodes).mark_circle(opacity=0.9).encode(
+        x="x", y="y", size=alt.condition("datum.focus", alt.value(500), alt.value(220)),
+        color=alt.condition("datum.focus", alt.value("#d62728"), alt.value("#1f77b4")),
+        tooltip=["term", alt.Tooltip("score", format=".2f", title="alike")]).add_params(pick)
+    words = alt.Chart(nodes).mark_text(dy=-16, fontSize=11, limit=150).encode(x="x", y="y", text="term")
+    return (lines + dots + words).properties(height=360, usermeta=SVG)
+
+
+def _map(searcher: Searcher, entries, focus, related, names: dict[str, str]) -> alt.LayerChart:
+    points = searcher.map_points()
+    keep = {e.id for e in entries}
+    near = {r.entry.id for r in related[:5]}  # more labels than this overlap in a dense neighbourhood
+    frame = pd.DataFrame({
+        "x": points[:, 0], "y": points[:, 1], "id": [e.id for e in searcher.entries],
+        "term": [e.label for e in searcher.entries],
+        "glossary": [names.get(e.glossary, e.glossary) for e in searcher.entries],
+        "definition": [e.definition[:160] for e in searcher.entries],
+    })
+    frame = frame[frame["id"].isin(keep)].copy()
+    frame["focus"] = frame["id"] == focus.id
+    mid = (frame["x"].min() + frame["x"].max()) / 2
+    labelled = frame[frame["id"].isin(near | {focus.id})].copy()
+    labelled["align"] = ["right" if x > mid else "left" for x in labelled["x"]]
+    pick = alt.selection_point(fields=["id"], name="pick", on="click")
+    base = alt.Chart(frame).mark_circle(opacity=0.7).encode(
+        x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
+        color=alt.Color("glossary", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", direction="vertical", title="Glossary",
+                                                      labelLimit=0)),
+        size=alt.condition("datum.focus", alt.value(400), alt.value(50)),
+        tooltip=["term", "glossary", "definition"],
+    ).add_params(pick)
+    texts = []
+    for align, dx in (("left", 8), ("right", -8)):  # labels point inwards, so none runs off the edge
+        for bold in (False, True):
+            part = labelled[(labelled["align"] == align) & (labelled["focus"] == bold)]
+            texts.append(alt.Chart(part).mark_text(align=align, dx=dx, fontSize=12 if bold else 11,
+                                                   fontWeight="bold" if bold else "normal").encode(
+                x="x", y="y", text="term"))
+    return alt.layer(base, *texts).properties(height=560, usermeta=SVG)
 
 
 # ---- Page ---------------------------------------------------------------------------------------
-def sidebar(searcher: Searcher) -> tuple[str, list[str], int]:
+def sidebar(searcher: Searcher, names: dict[str, str]) -> tuple[str, list[str]]:
+    view = url("view", "ask")
+    view = view if view in VIEWS else "ask"
+    ids = [g.id for g in searcher.corpus.glossaries]
+    chosen = [g for g in url("g").split(",") if g in ids] or ids
     with st.sidebar:
-        view = st.radio("View", list(VIEWS), format_func=VIEWS.get, key="view",
-                        index=list(VIEWS).index(st.query_params.get("view", "ask"))
-                        if st.query_params.get("view", "ask") in VIEWS else 0)
-        ids = [g.id for g in searcher.corpus.glossaries]
-        titles = {g.id: g.title for g in searcher.corpus.glossaries}
-        glossaries = st.multiselect("Glossaries", ids, default=ids, format_func=titles.get)
-        top_k = st.slider("Results", 1, 20, 5)
-        st.caption(f"Model: {searcher.embedder.model_id}")
-    if view != st.query_params.get("view", "ask") and "term" not in st.query_params:
-        st.query_params["view"] = view
-    return view, ([] if set(glossaries) == set(ids) else glossaries), top_k
+        bind("view_box", view)
+        st.radio("View", list(VIEWS), format_func=VIEWS.get, key="view_box", on_change=commit,
+                 args=("view_box", "view"), kwargs={"to_url": lambda v: None if v == "ask" else v,
+                                                    "term": None, "glossary": None, "page": None})
+        bind("g_box", chosen)
+        st.multiselect("Glossaries", ids, key="g_box", format_func=names.get, on_change=commit,
+                       args=("g_box", "g"), kwargs={"to_url": lambda v: None if not v or set(v) == set(ids)
+                                                    else ",".join(v), "page": None})
+        if not st.session_state["g_box"]:
+            st.caption("No glossary picked: searching all of them.")
+    return view, ([] if set(chosen) == set(ids) else chosen)
+
+
+def about(searcher: Searcher, names: dict[str, str]) -> None:
+    with st.sidebar.expander("About"):
+        st.caption(f"Answers come from {len(searcher.entries)} definitions in these glossaries, "
+                   "matched by meaning and by name:")
+        for g in searcher.corpus.glossaries:
+            st.button(md(f"{names[g.id]}: {g.title} ({len(g.entries)})"), key=f"about-{g.id}", type="tertiary",
+                      on_click=go, kwargs={"glossary": g.id, "term": None})
+        st.caption("Some sources list definitions without names; there we named the term ourselves, "
+                   "and the term's page says so.")
+        st.caption(md(f"Meaning model: {searcher.embedder.model_id}"))
+
+
+def corpus_changed(fingerprint: str) -> None:
+    corpus_dir = os.environ.get("GLOSSARY_SEARCH_CORPUS") or DEFAULT_CORPUS
+    if corpus_fingerprint(corpus_dir) != fingerprint:
+        st.info("The glossaries changed on disk since this page loaded them.")
+        if st.button("Reload the glossaries", type="primary"):
+            get_engine.clear()
+            st.rerun()
 
 
 def main() -> None:
     try:
-        searcher = get_searcher()
+        searcher, fingerprint = get_engine()
     except GlossaryError as exc:
-        st.error(f"glossary-search cannot start: {exc}")
+        st.error(f"glossary-search cannot start: {md(str(exc))}")
         st.stop()
-    view, glossaries, top_k = sidebar(searcher)
+    names = {g.id: glossary_name(g) for g in searcher.corpus.glossaries}
+    view, glossaries = sidebar(searcher, names)
+    about(searcher, names)
+    corpus_changed(fingerprint)
     try:
         if "term" in st.query_params:
-            term_view(searcher, st.query_params["term"])
+            term_view(searcher, url("term"), names)
+        elif "glossary" in st.query_params:
+            glossary_view(searcher, url("glossary"), names)
+        elif view == "browse":
+            browse_view(searcher, glossaries, names)
         elif view == "duplicates":
-            duplicates_view(searcher, glossaries)
+            duplicates_view(searcher, glossaries, names)
         elif view == "explore":
-            explore_view(searcher, glossaries)
+            explore_view(searcher, glossaries, names)
         else:
-            ask_view(searcher, glossaries, top_k)
+            ask_view(searcher, glossaries, names)
     except GlossaryError as exc:  # typed errors become one sentence, never a traceback
-        st.error(str(exc))
+        st.error(md(str(exc)))
 
 
 main()

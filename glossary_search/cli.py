@@ -500,6 +500,86 @@ def export(corpus_dir, index_dir, model, backend, fmt, merged, glossaries, outpu
         click.echo(f"Wrote {path}", err=True)
     what = f"{len(concepts)} concepts from " if merged else ""
     click.echo(f"Exported {what}{len(entries)} entries of {len(chosen)} glossary(ies) as {fmt}.", err=True)
+@cli.group()
+def review():
+    """The duplicates review: verdicts on pairs of entries, saved in <corpus>/decisions.yaml.
+
+    \b
+    Examples:
+      glossary-search review list
+      glossary-search review decide customer-service-terms#55 office-gurus-bpo#70 same --by anna
+      glossary-search review decide contact-center-consulting#12 office-gurus-bpo#3 different
+      glossary-search review undo customer-service-terms#55 office-gurus-bpo#70
+    """
+
+
+def _review_corpus(corpus_dir):
+    from .corpus import load_corpus
+    from .search import DEFAULT_CORPUS
+
+    return load_corpus(corpus_dir or DEFAULT_CORPUS)
+
+
+def _entry_of(corpus, entry_id: str):
+    for e in corpus.entries:
+        if e.id == entry_id:
+            return e
+    raise UsageError(f"No entry with id {entry_id!r}; ids are glossary#position, as `duplicates --json` prints.")
+
+
+@review.command("list")
+@corpus_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per decision.")
+def review_list(corpus_dir, as_json):
+    """List the saved decisions."""
+    from .decisions import VERDICTS, Decisions
+
+    corpus = _review_corpus(corpus_dir)
+    decisions = Decisions.load(corpus.root)
+    known = {e.id: e for e in corpus.entries}
+    for d in sorted(decisions, key=lambda d: (d.a, d.b)):
+        if as_json:
+            click.echo(json.dumps({"pair": [d.a, d.b], "verdict": d.verdict, "preferred": d.preferred,
+                                   "by": d.by, "at": d.at}, ensure_ascii=False))
+            continue
+        names = [safe(known[i].label) if i in known else f"{i} (no such entry now)" for i in (d.a, d.b)]
+        extra = "".join(f", {k} {safe(v)}" for k, v in (("preferred", d.preferred), ("by", d.by), ("on", d.at)) if v)
+        click.echo(f"{VERDICTS[d.verdict]:<13} {d.a} {names[0]}  |  {d.b} {names[1]}{extra}")
+    if not as_json:
+        click.echo(f"{len(decisions)} decision(s) in {corpus.root / 'decisions.yaml'}.", err=True)
+
+
+@review.command("decide")
+@corpus_option
+@click.argument("entry_a")
+@click.argument("entry_b")
+@click.argument("verdict", type=click.Choice(["same", "different", "related"]))
+@click.option("--preferred", default=None, help="For 'same': the entry id whose name and definition to keep.")
+@click.option("--by", default=None, help="Who decided (saved with the decision).")
+def review_decide(corpus_dir, entry_a, entry_b, verdict, preferred, by):
+    """Save VERDICT (same, different, related) on the pair ENTRY_A ENTRY_B, replacing an earlier one."""
+    from .decisions import VERDICTS, Decisions
+
+    corpus = _review_corpus(corpus_dir)
+    a, b = _entry_of(corpus, entry_a), _entry_of(corpus, entry_b)
+    decisions = Decisions.load(corpus.root).decide(a.id, b.id, verdict, preferred=preferred, by=by,
+                                                   terms=(a.label, b.label))
+    path = decisions.save(corpus.root)
+    click.echo(f"Saved: {safe(a.label)} [{a.id}] and {safe(b.label)} [{b.id}]: {VERDICTS[verdict]} ({path}).")
+
+
+@review.command("undo")
+@corpus_option
+@click.argument("entry_a")
+@click.argument("entry_b")
+def review_undo(corpus_dir, entry_a, entry_b):
+    """Remove the decision on the pair ENTRY_A ENTRY_B: it is a suggestion again."""
+    from .decisions import Decisions
+
+    corpus = _review_corpus(corpus_dir)
+    path = Decisions.load(corpus.root).undo(entry_a, entry_b).save(corpus.root)
+    click.echo(f"Removed the decision on {entry_a} / {entry_b} ({path}).")
+
 
 
 def main() -> None:

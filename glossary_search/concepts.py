@@ -316,7 +316,8 @@ def canonical_name(entries: Sequence[Entry]) -> str:
 def named_alike(group: ConceptGroup) -> bool:
     """True when the glossaries name every pair of the group as one concept (term, alias, acronym, 'See X.'):
     its score is then 1.00 by declaration, whatever its definitions say."""
-    return bool(group.pairs) and group.band != "related" and all(p.basis in ("named", "declared") for p in group.pairs)
+    return bool(group.pairs) and group.band != "related" and all(p.basis in ("named", "declared", "reviewed")
+                                                                  for p in group.pairs)
 
 
 def concept_of(groups: Sequence[ConceptGroup]) -> dict[str, ConceptGroup]:
@@ -353,10 +354,22 @@ def related_entries(target: int, entries: Sequence[Entry], vectors: np.ndarray, 
     return out
 
 
-def project_2d(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
-    """A 2-D map of the vocabulary (PCA: deterministic, fast, and stable when one entry changes)."""
-    from sklearn.decomposition import PCA
+TSNE_MAX_ENTRIES = 5000  # past this t-SNE takes minutes; the map falls back to PCA
 
+
+def project_2d(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A 2-D map of the vocabulary that keeps neighbours together (t-SNE, seeded: the same map every start);
+    PCA for a corpus too large for t-SNE to finish while a user waits."""
     if len(vectors) < 3:
         return np.zeros((len(vectors), 2))
-    return PCA(n_components=2, random_state=seed).fit_transform(vectors)
+    if len(vectors) > TSNE_MAX_ENTRIES:
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(vectors)
+    from sklearn.manifold import TSNE
+
+    perplexity = float(min(30.0, (len(vectors) - 1) / 3))
+    # The exact gradient is quicker than Barnes-Hut below a thousand points (2 s against 9 s for 236 here).
+    method = "exact" if len(vectors) <= 1000 else "barnes_hut"
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", metric="cosine", method=method, max_iter=500,
+                random_state=seed).fit_transform(np.asarray(vectors, dtype=np.float32))

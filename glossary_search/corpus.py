@@ -22,7 +22,10 @@ from .types import Entry, Glossary
 
 _ENTRY_FIELDS = fields(Entry)
 
-GLOSSARY_FIELDS = {"id", "title", "source", "description", "furniture", "entries"}
+GLOSSARY_FIELDS = {"id", "title", "short_title", "source", "description", "furniture", "entries"}
+# Files in the corpus folder that are not glossaries: the duplicates review (decisions.py).
+NOT_GLOSSARIES = {"decisions.yaml"}
+SHORT_TITLE_MAX = 30
 ENTRY_FIELDS = {
     "term", "definition", "acronym", "aliases", "see", "question",
     "line", "end_line", "term_line", "term_origin", "truncated",
@@ -101,6 +104,19 @@ class Corpus:
         return [e for e in self.entries if e.see and not self.resolve_see(e)]
 
 
+def corpus_fingerprint(root: str | Path) -> str:
+    """Hash of the glossary files' names and bytes: cheap to recompute, so a running app notices an edit."""
+    root = Path(root)
+    digest = hashlib.sha256()
+    try:
+        paths = sorted(p for p in root.iterdir() if p.suffix in {".yaml", ".yml"} and p.name not in NOT_GLOSSARIES)
+        for p in paths:
+            digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 def load_corpus(root: str | Path) -> Corpus:
     """Load every *.yaml / *.yml file under root; refuse an empty folder, duplicate glossary ids, and
     symlinks that lead out of the folder."""
@@ -109,7 +125,8 @@ def load_corpus(root: str | Path) -> Corpus:
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"Corpus folder not found: {root}")
-    paths = sorted(p for p in root.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    paths = sorted(p for p in root.iterdir()
+                   if p.suffix in {".yaml", ".yml"} and p.is_file() and p.name not in NOT_GLOSSARIES)
     if not paths:
         raise CorpusError(f"No glossary files (*.yaml) in {root}: add one, see README 'Corpus schema'.")
     glossaries: list[Glossary] = []
@@ -181,6 +198,11 @@ def load_glossary(path: str | Path) -> Glossary:
     if description is not None and not isinstance(description, str):
         raise CorpusError(f"{path}: field 'description' must be text, got {brief(description)}.")
     _check_size(path, None, "description", description or "", MAX_CHARS["description"])
+    short_title = data.get("short_title")
+    if short_title is not None and (not isinstance(short_title, str) or not short_title.strip()
+                                    or len(short_title.strip()) > SHORT_TITLE_MAX):
+        raise CorpusError(f"{path}: field 'short_title' must be text of 1 to {SHORT_TITLE_MAX} characters, "
+                          f"got {str(short_title)[:60]!r}.")
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise CorpusError(f"{path}: field 'entries' must be a non-empty list.")
@@ -199,6 +221,7 @@ def load_glossary(path: str | Path) -> Glossary:
         entries=entries,
         furniture=tuple(furniture),
         description=description,
+        short_title=short_title.strip() if short_title else None,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Sequence
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from .keyword import stem
-from .types import Entry, Hit
+from .types import Entry, Glossary, Hit
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
 STRENGTH_WORDS = {
@@ -18,9 +18,29 @@ STRENGTH_WORDS = {
 }
 
 
+_WORD_JOINER = "\u2060"  # invisible; splits what the renderer would otherwise turn into a link
+_AUTOLINK = re.compile(r"(?<=:)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+
+
 def escape_md(text: str) -> str:
-    """Backslash every Markdown/Streamlit directive character so text cannot become a link, image or tag."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text as Markdown that renders to exactly that text: no link, image, tag or icon can come out of it.
+
+    Backslashes stop Markdown and Streamlit directives; Streamlit still turns escaped URLs, 'www.' names and
+    e-mail addresses into live links and ':name:' into icons, so an invisible word joiner goes after every
+    ':', inside 'www.' and before '@'.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, str(text)))
+
+
+def glossary_name(glossary: Glossary, limit: int = 24) -> str:
+    """A short, readable name for chips, badges and legends: `short_title`, else the title without a leading
+    'The' and a trailing 'Glossary', cut at a word boundary."""
+    if glossary.short_title:
+        return glossary.short_title
+    name = re.sub(r"^the\s+|\s+glossary$", "", glossary.title.strip(), flags=re.IGNORECASE) or glossary.title
+    if len(name) <= limit:
+        return name
+    return name[:limit].rsplit(" ", 1)[0].rstrip(" &,-") + "…"
 
 
 def highlight(text: str, words: Iterable[str], color: str = "orange") -> str:
@@ -40,6 +60,17 @@ def differing_words(text: str, others: Sequence[str]) -> set[str]:
     other_stems = {stem(w) for o in others for w in re.findall(r"[A-Za-z][A-Za-z'-]*", o)}
     return {w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)
             if stem(w) not in other_stems and len(w) > 3 and w.lower() not in STOPWORDS_EN_PLUS}
+
+
+# Past this share of a definition's content words, "what differs" is everything: highlighting it tells nothing.
+TELLING_SHARE = 0.4
+
+
+def telling_differences(text: str, others: Sequence[str]) -> set[str]:
+    """The differing words worth highlighting: none when the definitions are simply worded apart."""
+    words = differing_words(text, others)
+    content = {w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text) if len(w) > 3 and w.lower() not in STOPWORDS_EN_PLUS}
+    return words if content and len(words) <= TELLING_SHARE * len(content) else set()
 
 
 @dataclass
@@ -76,12 +107,13 @@ def group_hits(hits: Sequence[Hit], keys_of: Callable[[Entry], set[str]]) -> lis
     return cards
 
 
-def entry_caption(entry: Entry) -> str:
-    bits = [entry.glossary]
+def entry_caption(entry: Entry, glossary: str | None = None) -> str:
+    """Escaped Markdown: where the entry comes from, its other names, and what the source left out."""
+    bits = [glossary or entry.glossary]
     if entry.aliases:
-        bits.append("also: " + ", ".join(entry.aliases))
+        bits.append("also called " + ", ".join(entry.aliases))
     if entry.truncated:
         bits.append("definition cut off in the source")
     if entry.term_origin == "curated":
-        bits.append("term name curated")
-    return " · ".join(bits)
+        bits.append("the source gave no name: we named it")
+    return escape_md(" · ".join(bits))

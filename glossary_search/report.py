@@ -34,6 +34,8 @@ def md_text(value: object) -> str:
 def basis_note(group: ConceptGroup) -> str:
     """Why a group is in its band: its names ('named alike'), its meaning alone ('by meaning', the calls to
     review: on this corpus they are right less often than named ones), or names that keep it apart."""
+    if any(p.basis == "reviewed" for p in group.pairs):
+        return "reviewed: " + ("same concept" if group.band != "related" else "related")
     if named_alike(group):  # its 1.00 is by name: say how far the definitions themselves agree
         agree = [p.similarity for p in group.pairs if not (p.a.see or p.b.see)] if group.band == "same" else []
         return "named alike" + (f", definitions {min(agree):.2f} similar" if agree else "")

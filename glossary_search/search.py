@@ -26,6 +26,7 @@ from .concepts import (
     related_entries,
 )
 from .corpus import Corpus, load_corpus, normalize_name
+from .decisions import Decisions
 from .errors import IndexFileError, UnknownTermError, UsageError, brief
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import FaissIndex, faiss_version
@@ -134,7 +135,8 @@ class Searcher:
         self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
-        self.pair_scorer = PairScorer(self.entries, self.views, self._see_links())
+        self.decisions = Decisions.load(corpus.root)
+        self.pair_scorer = self._pair_scorer()
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -267,7 +269,7 @@ class Searcher:
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
         if thresholds is None or thresholds == DEFAULT_THRESHOLDS:
             return self._default_concepts().pairs
-        return self.pair_scorer.pairs(thresholds)
+        return self._reviewed(self.pair_scorer.pairs(thresholds), thresholds)
 
     def duplicates(self, threshold: float | None = None, bands: Sequence[str] | None = None,
                    glossaries: Sequence[str] | None = None) -> list[ConceptGroup]:
@@ -286,13 +288,49 @@ class Searcher:
             groups = self._default_concepts().groups
         else:
             t = replace(DEFAULT_THRESHOLDS, same=threshold, related=min(DEFAULT_THRESHOLDS.related, threshold))
-            groups = concept_groups(self.entries, self.pair_scorer.pairs(t))
+            groups = self._named(concept_groups(self.entries, self._reviewed(self.pair_scorer.pairs(t), t)))
         if bands:
             groups = [g for g in groups if g.band in bands]
         if glossaries:
             self._glossary_mask(glossaries)  # validates the ids
             groups = [g for g in groups if any(e.glossary in glossaries for e in g.entries)]
         return groups
+
+    # ---- the duplicates review (decisions.py): the one hook where pairs are computed ------------------
+    def _pair_scorer(self) -> PairScorer:
+        """Pairs named one concept: by 'See X.' references and by 'same' review decisions."""
+        return PairScorer(self.entries, self.views, [*self._see_links(), *self.decisions.same_links(self._by_id)])
+
+    def _reviewed(self, pairs: list[DuplicatePair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[DuplicatePair]:
+        def make_pair(a: str, b: str) -> DuplicatePair | None:
+            if a not in self._by_id or b not in self._by_id:
+                return None  # a decision on an entry the corpus no longer has
+            i, j = sorted((self._by_id[a], self._by_id[b]))
+            found = self.pair_scorer.pair(i, j, t)
+            if found is not None:
+                return found
+            sim, names = self.pair_scorer.cosines(i, j)
+            return DuplicatePair(self.entries[i], self.entries[j], 0.0, round(sim, 4), round(names, 4),
+                                 round(self.pair_scorer.overlap(i, j), 3), "related", "reviewed")
+        return self.decisions.apply(pairs, make_pair)
+
+    def _named(self, groups: list[ConceptGroup]) -> list[ConceptGroup]:
+        """A concept whose preferred entry a reviewer chose goes by that entry's name."""
+        preferred = self.decisions.preferred_ids()
+        if not preferred:
+            return groups
+        out = []
+        for g in groups:
+            chosen = next((e for e in g.entries if e.id in preferred), None)
+            out.append(replace(g, canonical=chosen.label) if chosen and g.band != "related" else g)
+        return out
+
+    def review(self, decisions: Decisions) -> None:
+        """Use these decisions from now on (the app calls it after saving one)."""
+        with self._concepts_lock:
+            self.decisions = decisions
+            self.pair_scorer = self._pair_scorer()
+            self._concepts = None
 
     def _see_links(self) -> list[tuple[int, int]]:
         """Entry pairs (i, j) that the glossaries' 'See X.' references declare one concept."""
@@ -337,8 +375,8 @@ class Searcher:
     def _default_concepts(self) -> _Concepts:
         with self._concepts_lock:
             if self._concepts is None:
-                pairs = self.pair_scorer.pairs()
-                groups = concept_groups(self.entries, pairs)
+                pairs = self._reviewed(self.pair_scorer.pairs())
+                groups = self._named(concept_groups(self.entries, pairs))
                 self._concepts = _Concepts(pairs, groups, concept_of(groups))
             return self._concepts
 
@@ -393,10 +431,12 @@ class Searcher:
         group = self.concept_of(entry)
         members = list(group.entries) if group else []
         members += [e for e in self.corpus.find_by_name(entry.term) if e not in members]
-        return [entry] + [e for e in members if e.id != entry.id]
+        apart = {d.a if d.b == entry.id else d.b for d in self.decisions
+                 if d.verdict != "same" and entry.id in (d.a, d.b)}  # reviewed as two concepts
+        return [entry] + [e for e in members if e.id != entry.id and e.id not in apart]
 
     def map_points(self) -> np.ndarray:
-        """2-D coordinates of every entry (PCA of the entry vectors), computed once."""
+        """2-D coordinates of every entry (t-SNE of the entry vectors, concepts.project_2d), computed once."""
         with self._map_lock:
             if self._map is None:
                 self._map = project_2d(self.entry_vectors)

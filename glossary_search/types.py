@@ -48,6 +48,8 @@ class Glossary:
     entries: tuple[Entry, ...]
     furniture: tuple[int, ...] = ()
     description: str | None = None
+    short_title: str | None = None  # for chips, badges and legends; display.glossary_name derives one if absent
+
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,15 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture(scope="session")
-def real_searcher(tmp_path_factory):
+def shared_index(tmp_path_factory) -> Path:
+    """One scratch index folder for the session: built once, reused by every test and app server that
+    opens the real corpus (or a copy of it: the index follows the corpus hash, not the folder)."""
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="session")
+def real_searcher(shared_index):
     """The product as users get it: the real model over the real corpus, indexed in a scratch folder."""
     from glossary_search.search import Searcher
 
-    return Searcher.open(CORPUS, tmp_path_factory.mktemp("index"))
+    return Searcher.open(CORPUS, shared_index)

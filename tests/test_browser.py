@@ -1,62 +1,39 @@
-"""End to end in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run`."""
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run`.
+
+One app server for the module (index shared with the rest of the session). Screenshots of every view at
+1400 px and 390 px go to tests/artifacts/.
+"""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+import math
+import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import ROOT
+from .browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HAVE_CHROMIUM,
+    PHONE,
+    WIDE,
+    app_server,
+    settle,
+    shoot,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 WAIT_TERMS = {"Wait Time", "Queue Time", "Average Speed of Answer"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+BOX = "e.g. how do I measure wait time"
 
-if not os.path.exists(CHROMIUM):  # .ci/run installs it; say so plainly where it is missing
+if not HAVE_CHROMIUM:  # .ci/run installs it; say so plainly where it is missing
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1",
-           "GLOSSARY_SEARCH_INDEX": str(tmp_path_factory.mktemp("browser-index"))}
-    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited early; see {log.name}")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+def app_url(shared_index, tmp_path_factory):
+    with app_server(shared_index, tmp_path_factory.mktemp("logs")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -69,32 +46,209 @@ def browser():
         b.close()
 
 
-def test_typing_a_question_and_pressing_enter_shows_wait_time_first(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(app_url)
-    box = page.get_by_placeholder("e.g. how do I measure wait time")
-    box.wait_for(timeout=180_000)  # the first start builds the index
-    box.fill("how do I measure wait time")
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=WIDE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.locator('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]').first.wait_for(
+        timeout=240_000)  # the first start may build the index
+    settle(page)
+
+
+def first_card(page) -> str:
+    return page.locator("h3").first.inner_text().strip()
+
+
+def ask(page, question: str) -> None:
+    box = page.get_by_placeholder(BOX)
+    box.fill(question)
     box.press("Enter")
-    first_card = page.locator("h3").first
-    first_card.wait_for(timeout=60_000)
-    page.get_by_text("Open term page").first.wait_for(timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "ask-wait-time.png"), full_page=True)
-    assert first_card.inner_text().strip() in WAIT_TERMS
-    assert "q=how+do+I+measure+wait+time" in page.url or "q=how%20do%20I%20measure%20wait%20time" in page.url
+    settle(page)
 
 
-def test_duplicates_view_shows_a_group(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{app_url}/?view=duplicates")
-    page.get_by_text("Near-duplicate terms").wait_for(timeout=180_000)
-    page.get_by_text("Callback", exact=True).first.wait_for(timeout=120_000)  # groups are computed on first view
-    page.get_by_text("Same-concept threshold").wait_for(timeout=30_000)  # widgets drawn, not placeholders
-    page.get_by_role("button", name="CSV").wait_for(timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "duplicates.png"), full_page=False)
-    assert page.get_by_text("group(s)").first.inner_text().split()[0].isdigit()
-    assert page.locator("code", has_text="identical").count() >= 1
+def params(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+# ---- Bug 1: every typed question is answered -----------------------------------------------------
+def test_three_questions_typed_in_a_row_each_show_their_own_answer(page, app_url):
+    open_app(page, app_url)
+    for question, expected in (("what is NPS", "Net Promoter Score (NPS)"),
+                               ("what is FCR", "First Contact Resolution (FCR)"),
+                               ("how do I measure wait time", WAIT_TERMS)):
+        ask(page, question)
+        assert page.get_by_placeholder(BOX).input_value() == question
+        assert params(page)["q"] == [question]
+        title = first_card(page)
+        assert title in expected if isinstance(expected, set) else title == expected, (question, title)
+    shoot(page, "ask-1400")
+    page.set_viewport_size(PHONE)
+    settle(page)
+    shoot(page, "ask-390")
+
+
+def test_a_question_typed_after_an_example_or_a_shared_link_is_answered(page, app_url):
+    open_app(page, app_url)
+    shoot(page, "ask-empty-1400")
+    page.get_by_role("button", name="what is NPS").click()
+    settle(page)
+    assert first_card(page) == "Net Promoter Score (NPS)"
+    ask(page, "what is AHT")
+    assert first_card(page) == "Average Handle Time (AHT)"
+    open_app(page, f"{app_url}/?q=what+is+FCR")  # a shared link
+    assert page.get_by_placeholder(BOX).input_value() == "what is FCR"
+    ask(page, "what is NPS")
+    assert first_card(page) == "Net Promoter Score (NPS)"
+
+
+def test_on_a_phone_the_first_result_is_on_the_first_screen(browser, app_url):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    open_app(page, app_url)
+    shoot(page, "ask-empty-390")
+    ask(page, "what is NPS")
+    box = page.locator("h3").first.bounding_box()
+    assert box and box["y"] + box["height"] <= PHONE["height"], box
+    context.close()
+
+
+# ---- Bug 2: Back and Forward move through the user's history -------------------------------------
+def test_term_then_related_term_then_back_back_returns_to_the_question(page, app_url):
+    open_app(page, f"{app_url}/?q=what+is+NPS")
+    page.get_by_role("button", name="Open Net Promoter Score (NPS) →").click()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Net Promoter Score (NPS)"
+    shoot(page, "term-1400")
+    related = page.locator('[class*="st-key-rel-"] button').first
+    related_name = related.inner_text().split(" · ")[0].strip()
+    related.click()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == related_name
+    page.go_back()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Net Promoter Score (NPS)"
+    page.go_back()
+    settle(page)
+    assert params(page).get("q") == ["what is NPS"] and "term" not in params(page)
+    assert first_card(page) == "Net Promoter Score (NPS)"
+    assert page.get_by_placeholder(BOX).input_value() == "what is NPS"
+    page.go_forward()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Net Promoter Score (NPS)"
+
+
+def test_back_to_search_button_restores_the_question_and_its_results(page, app_url):
+    open_app(page, f"{app_url}/?q=how+do+I+measure+wait+time")
+    page.locator('[class*="st-key-card-0"] button').click()
+    settle(page)
+    page.set_viewport_size(PHONE)
+    settle(page)
+    shoot(page, "term-390")
+    page.set_viewport_size(WIDE)
+    page.get_by_role("button", name="← Back to search").click()
+    settle(page)
+    assert params(page).get("q") == ["how do I measure wait time"]
+    assert first_card(page) in WAIT_TERMS
+
+
+# ---- Bug 3: the Duplicates list never stops silently ----------------------------------------------
+def test_duplicates_are_paginated_and_the_last_page_holds_the_rest(page, app_url):
+    open_app(page, f"{app_url}/?view=duplicates&show=all")
+    caption = page.get_by_text(re.compile(r"\d+ group\(s\)")).first.inner_text()
+    total = int(caption.split()[0])
+    pages = math.ceil(total / 25)
+    assert total > 200 and "showing 1–25" in caption, caption
+    assert page.get_by_text(f"Page 1 of {pages}").first.is_visible()
+    shoot(page, "duplicates-1400")
+    page.get_by_role("button", name="Next →").first.click()
+    settle(page)
+    assert params(page).get("page") == ["2"]
+    open_app(page, f"{app_url}/?view=duplicates&show=all&page={pages}")
+    groups = page.locator('[class*="st-key-group-"]')
+    groups.nth(total - 25 * (pages - 1) - 1).wait_for(timeout=30_000)
+    assert groups.count() == total - 25 * (pages - 1)
+    # Every band choice is a real choice: there is no empty filter.
+    assert page.get_by_role("radiogroup").filter(has_text="Everything").count() == 1
+    page.set_viewport_size(PHONE)
+    open_app(page, f"{app_url}/?view=duplicates")
+    shoot(page, "duplicates-390")
+
+
+# ---- Bug 4: Explore's legend and labels stay inside the chart ------------------------------------
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1400", "390"])
+def test_explore_legend_and_focus_label_are_not_clipped(browser, app_url, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    open_app(page, f"{app_url}/?view=explore")
+    chart = page.locator('[class*="st-key-map"]')
+    chart.locator("svg").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    box = chart.bounding_box()
+    labels = chart.locator("svg g.role-legend-label text")
+    assert labels.count() == 5, labels.all_inner_texts()
+    for label in labels.all():
+        b = label.bounding_box()
+        assert b and b["x"] >= box["x"] - 1 and b["x"] + b["width"] <= box["x"] + box["width"] + 1, label.text_content()
+    bold = chart.locator('svg text[font-weight="bold"]')
+    assert bold.count() == 1
+    b = bold.first.bounding_box()
+    assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"], b
+    assert "See " not in page.locator('[data-testid="stSelectbox"]').first.inner_text()
+    shoot(page, f"explore-{viewport['width']}")
+    context.close()
+
+
+def test_explore_focus_lives_in_the_url_and_a_graph_node_moves_it(page, app_url):
+    open_app(page, f"{app_url}/?view=explore")
+    page.locator('[class*="st-key-x-"] button').first.click()
+    settle(page)
+    focus = params(page).get("focus")
+    assert focus
+    open_app(page, page.url)  # a shared link keeps the focus
+    assert params(page).get("focus") == focus
+    page.go_back()
+    settle(page)
+    assert "focus" not in params(page)
+
+
+# ---- Browse A–Z and glossary pages ---------------------------------------------------------------
+def test_browse_a_to_z_filters_and_opens_a_term(page, app_url):
+    open_app(page, f"{app_url}/?view=browse")
+    total = int(page.get_by_text(re.compile(r"^\d+ term\(s\)")).first.inner_text().split()[0])
+    assert total == 236
+    shoot(page, "browse-1400")
+    page.get_by_role("radio", name="N", exact=True).click()
+    settle(page)
+    assert params(page).get("letter") == ["N"]
+    assert page.get_by_role("button", name=re.compile(r"^Net Promoter Score \(NPS\) · ")).count() >= 1
+    box = page.get_by_label("Filter")
+    box.fill("promoter")
+    box.press("Enter")
+    settle(page)
+    buttons = page.locator('[class*="st-key-az-"] button')
+    buttons.first.wait_for(timeout=30_000)
+    assert buttons.count() >= 1 and all("Promoter" in t for t in buttons.all_inner_texts())
+    buttons.first.click()
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Net Promoter Score (NPS)"
+    page.set_viewport_size(PHONE)
+    open_app(page, f"{app_url}/?view=browse&letter=C")
+    shoot(page, "browse-390")
+
+
+def test_a_glossary_page_lists_its_terms(page, app_url):
+    open_app(page, f"{app_url}/?glossary=outsourcing-terms")
+    assert page.locator("h1").first.inner_text().strip() == "Outsourced Contact Center Terms"
+    terms = page.locator('[class*="st-key-gl-"] button')
+    terms.nth(10).wait_for(timeout=30_000)
+    assert terms.count() == 11
+    shoot(page, "glossary-1400")
+    page.set_viewport_size(PHONE)
+    settle(page)
+    shoot(page, "glossary-390")

@@ -26,4 +26,11 @@ def test_differing_words_skip_stop_words():
 
 
 def test_escape_md_keeps_links_and_html_as_text():
-    assert escape_md("[x](http://e.example) <b>") == "\\[x\\]\\(http\\://e\\.example\\) \\<b\\>"
+    assert escape_md("[x](e) <b>") == "\\[x\\]\\(e\\) \\<b\\>"
+    assert escape_md(":material/home: :smile:") == "\\:\u2060material/home\\:\u2060 \\:\u2060smile\\:\u2060"
+
+
+def test_escape_md_breaks_what_would_autolink_with_an_invisible_joiner():
+    wj = "\u2060"
+    assert escape_md("see http://e.example") == f"see http\\:{wj}//e\\.example"
+    assert escape_md("www.e.example bob@e.example") == f"www{wj}\\.e\\.example bob{wj}@e\\.example"

@@ -1,0 +1,59 @@
+"""The duplicates review in a real browser: a decision saved in the app survives an app restart and can be
+undone."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .browser_support import CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, PHONE, WIDE, app_server, settle, shoot
+from .conftest import CORPUS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+if not HAVE_CHROMIUM:
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def open_duplicates(page, url: str) -> None:
+    page.goto(f"{url}/?view=duplicates")
+    page.locator('[class*="st-key-group-0"]').wait_for(timeout=240_000)
+    settle(page)
+
+
+def test_a_review_decision_survives_a_restart_and_can_be_undone(shared_index, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in CORPUS.glob("*.yaml"):  # same entries as the real corpus: the shared index fits it
+        shutil.copy(p, corpus / p.name)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with app_server(shared_index, tmp_path, corpus) as url:
+            page = browser.new_page(viewport=WIDE)
+            open_duplicates(page, url)
+            group = page.locator('[class*="st-key-group-0"]')
+            title = group.locator("strong").first.inner_text()
+            group.get_by_role("button", name="Related", exact=True).first.click()
+            settle(page)
+            assert (corpus / "decisions.yaml").is_file()
+            assert "verdict: related" in (corpus / "decisions.yaml").read_text()
+            page.close()
+        with app_server(shared_index, tmp_path, corpus) as url:  # a new server: nothing kept in memory
+            page = browser.new_page(viewport=WIDE)
+            page.goto(f"{url}/?view=duplicates&show=related")
+            reviewed = page.locator('[class*="st-key-group-"]').filter(has_text="reviewed: related")
+            reviewed.first.wait_for(timeout=240_000)
+            settle(page)
+            assert reviewed.count() == 1 and title in reviewed.first.inner_text()
+            shoot(page, "review-1400")
+            page.set_viewport_size(PHONE)
+            settle(page)
+            shoot(page, "review-390")
+            page.set_viewport_size(WIDE)
+            reviewed.first.get_by_role("button", name="Undo").first.click()
+            settle(page)
+            assert "decisions: []" in (corpus / "decisions.yaml").read_text()
+            assert page.locator('[class*="st-key-group-"]').filter(has_text="reviewed: related").count() == 0
+        browser.close()
