@@ -44,7 +44,7 @@ NAME_FLOOR = 0.55
 DENSE_DEPTH = 1000
 
 # Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
-DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
+DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.2, "names": 0.25}
 DEFAULT_FUSION = "score"
 
 
@@ -115,6 +115,7 @@ class Searcher:
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
         self.pair_scorer = PairScorer(self.entries, self.views, self._see_links())
+        self.calibration = calibration_for(getattr(embedder, "model_id", ""))
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -158,7 +159,7 @@ class Searcher:
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
         question_stems = set(stem_words(text))
         hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
-        return Answer(text, hits, notices)
+        return Answer(text, label_strengths(hits, signals, self.calibration), notices)
 
     def signals(self, text: str) -> dict:
         """Raw per-entry signals: dense cosine, BM25, and name matches (with an array of their scores)."""
@@ -215,9 +216,8 @@ class Searcher:
             matched, matched_text = name.kind, name.name
         else:
             matched, matched_text = "definition", ", ".join(shared_words(question_stems, entry.definition))
-        strength = _strength(dense, name.score if name else 0.0)
         return Hit(entry=entry, score=round(float(score), 4), matched=matched, matched_text=matched_text,
-                   dense=round(dense, 4), strength=strength)
+                   dense=round(dense, 4))
 
     # ---- concepts: near duplicates and related terms -------------------------------------------------
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
@@ -352,13 +352,54 @@ def fuse(signals: dict, weights: dict[str, float], fusion: str = "score", rrf_k:
     return reciprocal_rank_fusion(rankings, weights, k=rrf_k)
 
 
-def _strength(dense: float, name: float) -> str:
-    """A label people read at a glance; thresholds set from the evaluation set's score spread."""
-    if name >= 0.85 or dense >= 0.6:
-        return "strong"
-    if name >= NAME_FLOOR or dense >= 0.42:
-        return "good"
-    return "weak"
+@dataclass(frozen=True)
+class Calibration:
+    """Where the strength labels change, for one model (chosen on the tune split: evaluate.py --calibrate).
+
+    close: a question is answerable when its best dense cosine reaches this or it names a term outright;
+    below it every hit is 'weak' ("No close match"). strong / good: the fused score a hit needs.
+    """
+
+    close: float
+    strong: float
+    good: float
+
+
+CALIBRATIONS = {
+    "sentence-transformers/all-mpnet-base-v2": Calibration(close=0.42, strong=0.60, good=0.40),
+    "sentence-transformers/all-MiniLM-L6-v2": Calibration(close=0.40, strong=0.60, good=0.40),
+}
+NAMED = 0.85  # a name match this close (exact term, acronym, near-exact spelling) answers the question
+_RANK = {"weak": 0, "good": 1, "strong": 2}
+
+
+def calibration_for(model_id: str) -> Calibration:
+    """The model's calibration; another model borrows the default's (its labels are then less sure)."""
+    return CALIBRATIONS.get(model_id, CALIBRATIONS["sentence-transformers/all-mpnet-base-v2"])
+
+
+def label_strengths(hits: list[Hit], signals: dict, calibration: Calibration) -> list[Hit]:
+    """Strong / good / weak for each hit, never rising down the list (hits come in fused-score order).
+
+    Whether anything is close is a property of the question: its best dense cosine over the corpus, or a
+    term named outright. Within a close answer, each hit's fused score decides strong, good or weak.
+    """
+    named = float(signals["names"].max(initial=0.0)) >= NAMED
+    close = named or float(signals["dense"].max(initial=-1.0)) >= calibration.close
+    out: list[Hit] = []
+    for rank, hit in enumerate(hits):
+        if not close:
+            strength = "weak"
+        elif hit.score >= calibration.strong:
+            strength = "strong"
+        elif hit.score >= calibration.good or rank == 0:
+            strength = "good"
+        else:
+            strength = "weak"
+        if out and _RANK[strength] > _RANK[out[-1].strength]:
+            strength = out[-1].strength
+        out.append(replace(hit, strength=strength))
+    return out
 
 
 def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DEFAULT_SCHEME,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Print search quality (hit@k, MRR@10) and duplicate detection (precision/recall) on eval/.
 
-Usage: python scripts/evaluate.py [--sweep] [--misses]
+Usage: python scripts/evaluate.py [--model mpnet|minilm|NAME] [--sweep] [--misses]
 """
 from __future__ import annotations
 
@@ -22,21 +22,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="Also sweep fusion weights and thresholds (tune split).")
     parser.add_argument("--misses", action="store_true", help="List tune-split questions not answered at rank 1.")
+    parser.add_argument("--calibrate", action="store_true", help="Print the strength-label cut-offs on tune.")
     parser.add_argument("--scheme", default=None, help="Entry text scheme to evaluate (default: the product's).")
     parser.add_argument("--index", default=None, help="Index folder (default: index/; use another for --scheme).")
+    parser.add_argument("--model", default=None, help="Embedding model: mpnet (default), minilm, or any name/path.")
+    parser.add_argument("--backend", default=None, help="torch (default) or onnx.")
+    parser.add_argument("--txtai", default=None, metavar="PYTHON",
+                        help="A Python with txtai installed (a scratch venv): adds txtai's hybrid search over the "
+                             "same entries, questions and model as a baseline in the same run.")
     args = parser.parse_args()
 
     kwargs = {"scheme": args.scheme} if args.scheme else {}
-    searcher = Searcher.open(index_dir=args.index, notify=lambda m: print(m, file=sys.stderr), **kwargs)
-    questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
+    searcher = Searcher.open(index_dir=args.index, model=args.model, backend=args.backend,
+                             notify=lambda m: print(m, file=sys.stderr), **kwargs)
+    questions = ev.load_questions(ROOT / "eval")
     ev.check_answers(searcher, questions)
-    counts = {s: sum(q.split == s for q in questions) for s in ev.SPLITS}
-    print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} questions)\n")
+    counts = {s: sum(q.split == s and q.answerable for q in questions) for s in ev.SPLITS}
+    print(f"Model: {searcher.embedder.model_id} ({getattr(searcher.embedder, 'backend', 'n/a')})\n")
+    print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} answerable questions)\n")
     print("| ranking | split | hit@1 | hit@3 | hit@5 | MRR@10 |")
     print("|---|---|---|---|---|---|")
     for mode, weights in ev.MODES.items():
         for split, m in ev.evaluate_search(searcher, questions, weights).items():
             print(f"| {mode} | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
+    if args.txtai:
+        for split, m in txtai_metrics(args.txtai, searcher, questions).items():
+            print(f"| txtai hybrid | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
+    print("\n## Strength labels (first result; 'No close match' = first result labelled weak)\n")
+    print("| split | 'strong' first results right | 'No close match', unanswerable | 'No close match', answerable "
+          "| lists where a label rises |")
+    print("|---|---|---|---|---|")
+    for split, m in ev.evaluate_strength(searcher, questions).items():
+        def cell(share, n):
+            return "n/a" if share is None else f"{share:.3f} (n={n})"
+        print(f"| {split} | {cell(m['strong_right'], m['n_strong'])} | "
+              f"{cell(m['no_match_unanswerable'], m['n_unanswerable'])} | "
+              f"{cell(m['no_match_answerable'], m['n_answerable'])} | {m['rising_lists']} |")
 
     pairs = ev.load_pairs(ROOT / "eval" / "duplicates.yaml")
     print(f"\n## Near duplicates: 'same concept' at the default thresholds ({len(pairs)} labeled pairs)\n")
@@ -54,6 +77,14 @@ def main() -> None:
         print("\n## Tune-split misses at rank 1\n")
         for text, ranked in ev.misses(searcher, questions):
             print(f"- {text!r} -> {ranked}")
+    if args.calibrate:
+        sweep = ev.calibration_sweep(searcher, questions)
+        print("\n## 'No close match' cut-off on the best dense cosine (tune)\n")
+        for cut, answerable, unanswerable in sweep["close"]:
+            print(f"- close >= {cut:.2f}: No close match on {answerable:.3f} of answerable, {unanswerable:.3f} of unanswerable")
+        print("\n## 'Strong' cut-off on the fused score (tune, first results)\n")
+        for cut, right, n in sweep["strong"]:
+            print(f"- strong >= {cut:.2f}: {right:.3f} right of {n}")
     if args.sweep:
         print("\n## Fusion weight sweep (tune split, best 8)\n")
         for fusion, w, m in ev.sweep_weights(searcher, questions)[:8]:
@@ -61,6 +92,29 @@ def main() -> None:
         print("\n## 'Same concept' evidence threshold sweep (tune split)\n")
         for t, m in ev.sweep_thresholds(searcher, pairs):
             print(f"- same >= {t.same:.2f}: P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
+
+
+def txtai_metrics(python: str, searcher, questions) -> dict:
+    """Run scripts/txtai_baseline.py in txtai's environment with the searcher's model folder; score its rankings."""
+    import json
+    import subprocess
+    import tempfile
+
+    from glossary_search.embedder import resolve_model
+
+    _, folder = resolve_model(searcher.embedder.model_id)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump([q.text for q in questions], f)
+    out = subprocess.run([python, str(ROOT / "scripts" / "txtai_baseline.py"), folder, str(ROOT / "corpus"), f.name],
+                         check=True, capture_output=True, text=True).stdout
+    Path(f.name).unlink()
+    ranked = json.loads(out)
+    result = {}
+    for split in ev.SPLITS:
+        picked = [(r, q) for r, q in zip(ranked, questions) if q.split == split and q.answerable]
+        if picked:
+            result[split] = ev.rank_metrics([[tuple(x) for x in r] for r, _ in picked], [q.answers for _, q in picked])
+    return result
 
 
 if __name__ == "__main__":
