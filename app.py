@@ -21,16 +21,10 @@ from glossary_search.display import (
 )
 from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.errors import GlossaryError, UsageError
+from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import Searcher
 
-EXAMPLES = [
-    "how do I measure wait time",
-    "what is NPS",
-    "CSAT vs NPS",
-    "customers hanging up before an agent answers",
-    "avrage handel time",
-]
 VIEWS = {"ask": ":material/search: Ask", "duplicates": ":material/difference: Duplicates",
          "explore": ":material/hub: Explore"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
