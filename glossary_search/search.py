@@ -43,8 +43,13 @@ NAME_FLOOR = 0.55
 # neighbourhood for a large one (entries beyond it score 0 on the dense signal).
 DENSE_DEPTH = 1000
 
-# Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
-DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.2, "names": 0.25}
+# Chosen per model on the tuning split of eval/questions.yaml (scripts/evaluate.py --model M --sweep);
+# a model not listed borrows the default's.
+MODEL_WEIGHTS = {
+    "sentence-transformers/all-mpnet-base-v2": {"dense": 1.0, "keyword": 0.2, "names": 0.25},
+    "sentence-transformers/all-MiniLM-L6-v2": {"dense": 1.0, "keyword": 0.1, "names": 0.25},
+}
+DEFAULT_WEIGHTS = MODEL_WEIGHTS["sentence-transformers/all-mpnet-base-v2"]
 DEFAULT_FUSION = "score"
 
 
@@ -103,7 +108,8 @@ class Searcher:
         self.embedder = embedder
         self.index = stored_index
         self.row_entry = row_entry
-        self.weights = dict(weights or DEFAULT_WEIGHTS)
+        model_id = getattr(embedder, "model_id", "")
+        self.weights = dict(weights or MODEL_WEIGHTS.get(model_id, DEFAULT_WEIGHTS))
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
@@ -115,7 +121,7 @@ class Searcher:
         self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
         self.pair_scorer = PairScorer(self.entries, self.views, self._see_links())
-        self.calibration = calibration_for(getattr(embedder, "model_id", ""))
+        self.calibration = calibration_for(model_id)
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -365,9 +371,12 @@ class Calibration:
     good: float
 
 
+# Chosen on tune (scripts/evaluate.py --model M --calibrate): 'close' is the highest cut-off that leaves at
+# most 5% of answerable tune questions with "No close match"; 'strong' the lowest fused score at which at
+# least 97% of tune first results are right.
 CALIBRATIONS = {
     "sentence-transformers/all-mpnet-base-v2": Calibration(close=0.42, strong=0.60, good=0.40),
-    "sentence-transformers/all-MiniLM-L6-v2": Calibration(close=0.40, strong=0.60, good=0.40),
+    "sentence-transformers/all-MiniLM-L6-v2": Calibration(close=0.40, strong=0.64, good=0.40),
 }
 NAMED = 0.85  # a name match this close (exact term, acronym, near-exact spelling) answers the question
 _RANK = {"weak": 0, "good": 1, "strong": 2}
