@@ -27,16 +27,10 @@ from glossary_search.display import (
 )
 from glossary_search.decisions import VERDICTS
 from glossary_search.errors import GlossaryError, UsageError
+from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
 
-EXAMPLES = [
-    "how do I measure wait time",
-    "what is NPS",
-    "CSAT vs NPS",
-    "customers hanging up before an agent answers",
-    "avrage handel time",
-]
 VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
 SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything"}

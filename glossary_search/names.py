@@ -1,6 +1,7 @@
 """Exact and fuzzy matching of term names, acronyms and aliases in a question (rapidfuzz)."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -67,6 +68,8 @@ class NameMatcher:
             for alias in e.aliases:
                 self._names.append((i, "alias", alias, fold(alias)))
         self._entries = entries
+        definitions = [f" {fold(e.definition)} " for e in entries]
+        self._specificity = {key: _specificity(key, definitions) for _, _, _, key in self._names if key}
 
     def match(self, question: str) -> dict[int, NameMatch]:
         """Best match per entry index; entries the question does not name are absent."""
@@ -90,8 +93,9 @@ class NameMatcher:
                     # Named inside the asked-about phrase: the more of it the name covers, the better.
                     inside = [p for p in phrases if f" {key} " in f" {p} "]
                     coverage = max((len(key.split()) / len(p.split()) for p in inside), default=0.0)
-                    # A generic word ('customer') in a long question names nothing.
-                    score = 0.6 + 0.3 * coverage if coverage >= 0.3 else 0.45
+                    # A generic word ('customer') in a long question names nothing, and a name that many
+                    # definitions use ('agent', 'queue') is weak evidence of the entry itself.
+                    score = (0.6 + 0.3 * coverage if coverage >= 0.3 else 0.45) * self._specificity[key]
                 elif len(key) >= 8:
                     # Typos: whole phrase against the name, or the name inside a longer question.
                     ratio = max((fuzz.ratio(p, key) for p in phrases), default=0.0)
@@ -111,6 +115,13 @@ class NameMatcher:
             if token in self.acronyms and (token not in _STOP or _written_upper(question, token)):
                 extra += sorted({self._entries[i].term for i in self.acronyms[token]})
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+def _specificity(key: str, definitions: Sequence[str]) -> float:
+    """How specific a folded name is, 0..1: an idf over the definitions that use it ('abandonment rate' 1.0,
+    'agent' about 0.3), so a name inside a question counts less the more of the glossary it runs through."""
+    used = sum(f" {key} " in d for d in definitions)
+    return min(1.0, math.log((len(definitions) + 1) / (used + 1)) / math.log(len(definitions) + 1))
 
 
 def _written_upper(question: str, name: str) -> bool:

