@@ -7,6 +7,7 @@ the URL, so Back, Forward and a shared link give the same page.
 """
 from __future__ import annotations
 
+import logging
 import os
 import string
 
@@ -30,6 +31,8 @@ from glossary_search.errors import GlossaryError, UsageError
 from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
+
+LOG = logging.getLogger("glossary_search.app")
 
 VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
@@ -551,6 +554,10 @@ def main() -> None:
     except GlossaryError as exc:
         st.error(f"glossary-search cannot start: {md(str(exc))}")
         st.stop()
+    except Exception:
+        LOG.exception("Unexpected error while starting")
+        st.error("glossary-search cannot start because of an unexpected error; the details are in the server's log.")
+        st.stop()
     names = {g.id: glossary_name(g) for g in searcher.corpus.glossaries}
     view, glossaries = sidebar(searcher, names)
     about(searcher, names)
@@ -570,6 +577,10 @@ def main() -> None:
             ask_view(searcher, glossaries, names)
     except GlossaryError as exc:  # typed errors become one sentence, never a traceback
         st.error(md(str(exc)))
+    except Exception:  # a bug: one sentence for the reader, the traceback for the server's log
+        LOG.exception("Unexpected error while drawing the page")
+        st.error("Something went wrong while drawing this page; the details are in the server's log. "
+                 "Try again, or go back to the search.")
 
 
 main()

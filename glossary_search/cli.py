@@ -444,7 +444,7 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
 @click.option("-g", "--glossary", "glossaries", multiple=True, help="Only this glossary id (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File to write (a folder for yaml of several glossaries); default: standard output.")
-def export(corpus_dir, index_dir, model, backend, fmt, merged, glossaries, output):
+def export(corpus_dir, index_dir, model, backend, vector_store, fmt, merged, glossaries, output):
     """Export the glossaries as they are, or merged into concepts, as TBX, CSV, Excel or YAML.
 
     \b
@@ -472,7 +472,7 @@ def export(corpus_dir, index_dir, model, backend, fmt, merged, glossaries, outpu
     title = chosen[0].title if len(chosen) == 1 else "Glossaries: " + ", ".join(g.title for g in chosen)
     concepts = []
     if merged:
-        searcher = open_searcher(corpus_dir, index_dir, model, backend)
+        searcher = open_searcher(corpus_dir, index_dir, model, backend, vector_store=vector_store)
         groups = searcher.duplicates(bands=["identical", "same"], glossaries=list(glossaries) or None)
         concepts = merged_concepts(entries, [g for g in groups if all(e in entries for e in g.entries)])
         title = f"{title} (merged)"

@@ -38,32 +38,34 @@ def run_corpus(args) -> str:
     corpus = ROOT / "corpus"
     questions = load_questions(ROOT / "eval" / "questions.yaml")
     texts = [q.text for q in questions]
-    latencies, quality = {}, {}
-    with tempfile.TemporaryDirectory(prefix="bench-index-") as scratch:
-        index_dir = Path(scratch) / "index"
-        print("Building a fresh index in a scratch folder (your index/ is not touched)...", file=sys.stderr)
-        load_s, embedder = bench._timed(SentenceTransformerEmbedder, backend="torch")
-        builds = bench.build_times(corpus, index_dir, embedder=embedder)
-        builds.model_load_s = load_s
-        for backend in ("torch", "onnx"):
-            if backend == "onnx":  # exported once into the scratch folder, as `--backend onnx` does in index/
-                embedder = SentenceTransformerEmbedder(backend="onnx", cache_dir=Path(scratch) / "models")
-            searcher = Searcher.open(corpus, index_dir, embedder=embedder)
-            latencies[backend] = bench.latency(searcher, texts, repeats=args.repeats, progress=True)
-            quality[backend] = evaluate_search(searcher, questions)
-        definitions = [e.definition for e in load_corpus(corpus).entries]
-        thr = bench.encode_throughput(searcher.embedder, definitions, batch_size=64)
-        thr_torch = bench.encode_throughput(SentenceTransformerEmbedder(backend="torch"), definitions, batch_size=64)
-    return "\n\n".join([
-        "# glossary-search benchmark: real corpus",
-        f"`{command()}` on {today()}.",
-        bench.machine_markdown(bench.machine_info()),
-        "## Question latency: torch (default)", bench.latency_markdown(latencies["torch"]),
-        "## Question latency: ONNX Runtime (`--backend onnx`)", bench.latency_markdown(latencies["onnx"]),
-        "## Backends compared", bench.backends_markdown(latencies, quality, {"torch": thr_torch, "onnx": thr}),
-        "## Index build (torch)", bench.build_markdown(builds),
-        "## Encoding throughput (torch)", bench.throughput_markdown(thr_torch),
-    ]) + "\n"
+    definitions = [e.definition for e in load_corpus(corpus).entries]
+    sections = ["# glossary-search benchmark: real corpus", f"`{command()}` on {today()}.",
+                bench.machine_markdown(bench.machine_info())]
+    for model in args.models.split(","):
+        latencies, quality, throughput = {}, {}, {}
+        with tempfile.TemporaryDirectory(prefix="bench-index-") as scratch:
+            index_dir = Path(scratch) / "index"
+            print(f"{model}: building a fresh index in a scratch folder (your index/ is not touched)...",
+                  file=sys.stderr)
+            load_s, embedder = bench._timed(SentenceTransformerEmbedder, model, backend="torch")
+            builds = bench.build_times(corpus, index_dir, embedder=embedder)
+            builds.model_load_s = load_s
+            for backend in ("torch", "onnx"):
+                if backend == "onnx":  # exported once into the scratch folder, as `--backend onnx` does in index/
+                    embedder = SentenceTransformerEmbedder(model, backend="onnx", cache_dir=Path(scratch) / "models")
+                searcher = Searcher.open(corpus, index_dir, embedder=embedder)
+                latencies[backend] = bench.latency(searcher, texts, repeats=args.repeats, progress=True)
+                quality[backend] = evaluate_search(searcher, questions)
+                throughput[backend] = bench.encode_throughput(embedder, definitions, batch_size=64)
+        name = embedder.model_id.split("/")[-1]
+        sections += [
+            f"## {name}: question latency, torch (default backend)", bench.latency_markdown(latencies["torch"]),
+            f"## {name}: question latency, ONNX Runtime (`--backend onnx`)", bench.latency_markdown(latencies["onnx"]),
+            f"## {name}: backends compared", bench.backends_markdown(latencies, quality, throughput),
+            f"## {name}: index build (torch)", bench.build_markdown(builds),
+            f"## {name}: encoding throughput (torch)", bench.throughput_markdown(throughput["torch"]),
+        ]
+    return "\n\n".join(sections) + "\n"
 
 
 def run_scale(args) -> tuple[str, bench.ScaleResult]:
@@ -153,6 +155,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="faiss threads for the timed single queries (default 1; 0 = faiss' default).")
     parser.add_argument("--repeats", type=int, default=3, help="Passes over the questions for latency (default 3).")
+    parser.add_argument("--models", default="mpnet,minilm",
+                        help="Comma-separated models for the corpus benchmark (default: mpnet,minilm).")
     parser.add_argument("--concepts", action="store_true",
                         help="Open, first ask, related, duplicates and map on synthetic corpora (--sizes).")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],

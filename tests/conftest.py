@@ -66,3 +66,16 @@ def real_searcher(shared_index):
     from glossary_search.search import Searcher
 
     return Searcher.open(CORPUS, shared_index)
+
+
+@pytest.fixture(scope="session")
+def built_index(real_searcher, shared_index) -> Path:
+    """The shared index, built: for subprocesses that open the real corpus (they only read it)."""
+    return shared_index
+
+
+def seeded_index(built: Path, dest: Path) -> Path:
+    """A new index folder that starts with the shared index's embedding cache, so a corpus that differs
+    from the real one by a few entries embeds only those (the default model is slow to embed 700 texts)."""
+    shutil.copytree(built / "cache", dest / "cache")
+    return dest

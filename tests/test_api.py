@@ -220,11 +220,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_over_http_on_loopback(tmp_path):
+def test_serve_answers_over_http_on_loopback(built_index):
     port = _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GLOSSARY_SEARCH_API_KEY": "k3y"}
     proc = subprocess.Popen([sys.executable, "-m", "glossary_search", "serve", "--port", str(port),
-                             "--index", str(tmp_path / "idx")], cwd=ROOT, env=env,
+                             "--index", str(built_index)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

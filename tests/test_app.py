@@ -187,3 +187,14 @@ def test_results_slider_shows_only_in_ask(app):
     app.query_params["view"] = "browse"
     app.run()
     assert not app.sidebar.slider and not app.exception
+
+
+def test_an_unexpected_error_is_one_sentence_not_a_traceback(app, real_searcher, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("/secret/path/file.py exploded")
+
+    monkeypatch.setattr(type(real_searcher), "answer", broken)
+    at = ask(app, "what is NPS")
+    assert not at.exception  # no traceback element on the page
+    assert any("Something went wrong" in e.value for e in at.error)
+    assert not any("/secret/path" in e.value for e in at.error)

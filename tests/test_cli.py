@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from glossary_search import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, seeded_index
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +98,11 @@ def test_check_reports_unresolved_cross_references(run):
     assert "'Critical Error' says 'See Compliance Critical Error', which no glossary defines" in result.stdout
 
 
-def test_python_dash_m_runs_the_real_command(tmp_path):
+def test_python_dash_m_runs_the_real_command(tmp_path, built_index):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    index = seeded_index(built_index, tmp_path / "idx")  # a fresh index folder, its embeddings cached
     proc = subprocess.run(
-        [sys.executable, "-m", "glossary_search", "ask", "--json", "--index", str(tmp_path / "idx"), "what is NPS"],
+        [sys.executable, "-m", "glossary_search", "ask", "--json", "--index", str(index), "what is NPS"],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
@@ -109,10 +110,10 @@ def test_python_dash_m_runs_the_real_command(tmp_path):
     assert "building it" in proc.stderr  # a fresh index folder says it builds
 
 
-def test_ask_json_is_valid_utf8_for_argv_bytes_that_are_not(tmp_path):
+def test_ask_json_is_valid_utf8_for_argv_bytes_that_are_not(built_index):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LC_ALL": "C.UTF-8"}
     proc = subprocess.run(
-        [sys.executable, "-m", "glossary_search", "ask", "--json", "--index", str(tmp_path / "idx"),
+        [sys.executable, "-m", "glossary_search", "ask", "--json", "--index", str(built_index),
          b"what is NPS \xff\xfe\xc3"],
         capture_output=True, cwd=ROOT, env=env, timeout=300,
     )

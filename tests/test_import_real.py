@@ -7,6 +7,8 @@ from click.testing import CliRunner
 from glossary_search import cli
 from glossary_search.search import Searcher
 
+from .conftest import seeded_index
+
 pytestmark = pytest.mark.slow
 
 MINE = """term,definition
@@ -18,7 +20,7 @@ Agent,A person who answers customer contacts in a contact center.
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory):
+def searcher(tmp_path_factory, built_index):
     from .conftest import CORPUS
     import shutil
 
@@ -30,7 +32,7 @@ def searcher(tmp_path_factory):
     (root / "mine.csv").write_text(MINE)
     result = CliRunner().invoke(cli.cli, ["import", str(root / "mine.csv"), "--corpus", str(corpus)])
     assert result.exit_code == 0, result.output
-    return Searcher.open(corpus, root / "index")
+    return Searcher.open(corpus, seeded_index(built_index, root / "index"))
 
 
 def concept_terms(searcher, term: str) -> set[tuple[str, str]]:
