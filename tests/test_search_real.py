@@ -132,6 +132,10 @@ def test_a_queue_and_its_queue_time_are_related_not_one_concept(real_searcher):
     groups = real_searcher.duplicates(bands=["identical", "same", "related"])
     together = [g for g in groups if {"Queue", "Queue Time"} <= {e.term for e in g.entries}]
     assert together and all(g.band == "related" for g in together)
+    # At a cut-off their score passes (0.51 with mpnet), the names still keep them apart, and say why.
+    groups = real_searcher.duplicates(threshold=0.45, bands=["identical", "same", "related"])
+    together = [g for g in groups if {"Queue", "Queue Time"} <= {e.term for e in g.entries}]
+    assert together and all(g.band == "related" for g in together)
     assert any(basis_note(g) == "names of different kinds" for g in together)
 
 
@@ -167,7 +171,7 @@ SEARCH_FLOORS = {"tune": {"hit@1": 0.75, "hit@5": 0.90, "mrr@10": 0.80},
                  "real": {"hit@1": 0.86, "hit@5": 0.94, "mrr@10": 0.89}}
 STRENGTH_FLOORS = {"tune": {"strong_right": 0.95, "no_match_answerable_max": 0.05}}
 DUPLICATE_FLOORS = {"tune": (0.90, 0.92)}  # precision, recall (default model, same >= 0.52)
-HELDOUT_WRONGLY_SAME = 7  # of 150 blind pairs, none of them 'same': at most this many called 'same'
+HELDOUT_WRONGLY_SAME = 4  # of 150 blind pairs, none of them 'same': at most this many called 'same'
 
 
 def test_search_quality_does_not_regress(real_searcher):
