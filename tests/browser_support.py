@@ -86,3 +86,16 @@ def shoot(page, name: str) -> Path:
     page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium under Playwright, with the flags this closed network needs."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

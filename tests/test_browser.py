@@ -12,12 +12,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from .browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     HAVE_CHROMIUM,
     PHONE,
     WIDE,
     app_server,
+    chromium,
     settle,
     shoot,
 )
@@ -38,12 +37,8 @@ def app_url(shared_index, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from .browser_support import CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, PHONE, WIDE, app_server, settle, shoot
+from .browser_support import HAVE_CHROMIUM, PHONE, WIDE, app_server, chromium, settle, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -66,12 +66,8 @@ def hostile_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def text(locator) -> str:
