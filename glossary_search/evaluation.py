@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import product
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import yaml
@@ -96,15 +96,19 @@ def rank_metrics(rankings: Sequence[list], relevant: Sequence[frozenset]) -> dic
     }
 
 
-def evaluate_search(searcher, questions: Sequence[Question], weights: dict | None = None) -> dict:
-    """{split: metrics} for one weighting (None = the searcher's own), over answerable questions."""
+def metrics_by_split(rank_of: Callable[[Question], list], questions: Sequence[Question]) -> dict:
+    """{split: rank_metrics} over the answerable questions, each ranked by `rank_of` (the product or a peer)."""
     out = {}
     for split in SPLITS:
         qs = [q for q in questions if q.split == split and q.answerable]
-        if not qs:
-            continue
-        out[split] = rank_metrics([ranking(searcher, q.text, weights) for q in qs], [q.answers for q in qs])
+        if qs:
+            out[split] = rank_metrics([rank_of(q) for q in qs], [q.answers for q in qs])
     return out
+
+
+def evaluate_search(searcher, questions: Sequence[Question], weights: dict | None = None) -> dict:
+    """{split: metrics} for one weighting (None = the searcher's own), over answerable questions."""
+    return metrics_by_split(lambda q: ranking(searcher, q.text, weights), questions)
 
 
 def misses(searcher, questions: Sequence[Question], split: str = "tune") -> list[tuple[str, list]]:
@@ -260,7 +264,7 @@ def check_pairs(searcher, path: str | Path) -> None:
 def calibration_sweep(searcher, questions: Sequence[Question]) -> dict[str, list[tuple[float, float, float]]]:
     """On the tune split only: for each candidate 'close' cut-off, the share of answerable and of unanswerable
     questions that would get "No close match"; for each 'strong' cut-off, the share of first results at or
-    above it that are right, and how many there are. What search.CALIBRATIONS is chosen from."""
+    above it that are right, and how many there are. What search.MODEL_SETTINGS' calibrations are chosen from."""
     from .search import NAMED, clean_question, fuse
 
     tune = [q for q in questions if q.split == "tune"]

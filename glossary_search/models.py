@@ -34,13 +34,10 @@ class BundledModel:
 
     model_id: str
     names: tuple[str, ...]
-    summary: str
 
 
-MPNET = BundledModel("sentence-transformers/all-mpnet-base-v2", ("mpnet", "all-mpnet-base-v2"),
-                     "768-d, stronger on paraphrased questions (default)")
-MINILM = BundledModel("sentence-transformers/all-MiniLM-L6-v2", ("minilm", "all-MiniLM-L6-v2"),
-                      "384-d, about 5x faster per question")
+MPNET = BundledModel("sentence-transformers/all-mpnet-base-v2", ("mpnet", "all-mpnet-base-v2"))  # 768-d, default
+MINILM = BundledModel("sentence-transformers/all-MiniLM-L6-v2", ("minilm", "all-MiniLM-L6-v2"))  # 384-d, faster
 BUNDLED = (MPNET, MINILM)
 
 

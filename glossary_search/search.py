@@ -47,14 +47,41 @@ DENSE_DEPTH = 1000
 # so a question never waits for them (about 1 s per 1,000 entries); below, at once.
 CONCEPTS_INLINE_MAX = 5_000
 
-# Chosen per model on the tuning split of eval/questions.yaml (scripts/evaluate.py --model M --sweep);
-# a model not listed borrows the default's.
-MODEL_WEIGHTS = {
-    "sentence-transformers/all-mpnet-base-v2": {"dense": 1.0, "keyword": 0.2, "names": 0.25},
-    "sentence-transformers/all-MiniLM-L6-v2": {"dense": 1.0, "keyword": 0.1, "names": 0.25},
-}
-DEFAULT_WEIGHTS = MODEL_WEIGHTS["sentence-transformers/all-mpnet-base-v2"]
 DEFAULT_FUSION = "score"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Where the strength labels change, for one model (chosen on the tune split: evaluate.py --calibrate).
+
+    close: a question is answerable when its best dense cosine reaches this or it names a term outright;
+    below it every hit is 'weak' ("No close match"). strong / good: the fused score a hit needs.
+    """
+
+    close: float
+    strong: float
+    good: float
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What is chosen per model on the tune split of eval/: fusion weights and strength cut-offs."""
+
+    weights: dict[str, float]
+    calibration: Calibration
+
+
+# Weights: scripts/evaluate.py --model M --sweep. Calibration: --calibrate; 'close' is the highest cut-off
+# that leaves at most 5% of answerable tune questions with "No close match", 'strong' the lowest fused
+# score at which at least 97% of tune first results are right. A model not listed borrows the default's
+# (its labels are then less sure).
+MODEL_SETTINGS = {
+    "sentence-transformers/all-mpnet-base-v2": ModelSettings(
+        {"dense": 1.0, "keyword": 0.2, "names": 0.25}, Calibration(close=0.42, strong=0.60, good=0.40)),
+    "sentence-transformers/all-MiniLM-L6-v2": ModelSettings(
+        {"dense": 1.0, "keyword": 0.1, "names": 0.25}, Calibration(close=0.40, strong=0.64, good=0.40)),
+}
+DEFAULT_SETTINGS = MODEL_SETTINGS["sentence-transformers/all-mpnet-base-v2"]
 
 
 class _Concepts(NamedTuple):
@@ -129,8 +156,8 @@ class Searcher:
         self.embedder = embedder
         self.index = stored_index
         self.row_entry = row_entry
-        model_id = getattr(embedder, "model_id", "")
-        self.weights = dict(weights or MODEL_WEIGHTS.get(model_id, DEFAULT_WEIGHTS))
+        settings = MODEL_SETTINGS.get(getattr(embedder, "model_id", ""), DEFAULT_SETTINGS)
+        self.weights = dict(weights or settings.weights)
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
         self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
@@ -143,7 +170,7 @@ class Searcher:
                                 names=vectors_by_kind(rows, row_entry, vectors, "names"))
         self.decisions = Decisions.load(corpus.root)
         self.pair_scorer = self._pair_scorer()
-        self.calibration = calibration_for(model_id)
+        self.calibration = settings.calibration
         self._encode_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._concepts = None
@@ -468,33 +495,8 @@ def fuse(signals: dict, weights: dict[str, float], fusion: str = "score", rrf_k:
     return reciprocal_rank_fusion(rankings, weights, k=rrf_k)
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """Where the strength labels change, for one model (chosen on the tune split: evaluate.py --calibrate).
-
-    close: a question is answerable when its best dense cosine reaches this or it names a term outright;
-    below it every hit is 'weak' ("No close match"). strong / good: the fused score a hit needs.
-    """
-
-    close: float
-    strong: float
-    good: float
-
-
-# Chosen on tune (scripts/evaluate.py --model M --calibrate): 'close' is the highest cut-off that leaves at
-# most 5% of answerable tune questions with "No close match"; 'strong' the lowest fused score at which at
-# least 97% of tune first results are right.
-CALIBRATIONS = {
-    "sentence-transformers/all-mpnet-base-v2": Calibration(close=0.42, strong=0.60, good=0.40),
-    "sentence-transformers/all-MiniLM-L6-v2": Calibration(close=0.40, strong=0.64, good=0.40),
-}
 NAMED = 0.85  # a name match this close (exact term, acronym, near-exact spelling) answers the question
 _RANK = {"weak": 0, "good": 1, "strong": 2}
-
-
-def calibration_for(model_id: str) -> Calibration:
-    """The model's calibration; another model borrows the default's (its labels are then less sure)."""
-    return CALIBRATIONS.get(model_id, CALIBRATIONS["sentence-transformers/all-mpnet-base-v2"])
 
 
 def label_strengths(hits: list[Hit], signals: dict, calibration: Calibration) -> list[Hit]:

@@ -147,13 +147,8 @@ def txtai_metrics(python: str, searcher, questions) -> dict:
     out = subprocess.run([python, str(ROOT / "scripts" / "txtai_baseline.py"), folder, str(ROOT / "corpus"), f.name],
                          check=True, capture_output=True, text=True).stdout
     Path(f.name).unlink()
-    ranked = json.loads(out)
-    result = {}
-    for split in ev.SPLITS:
-        picked = [(r, q) for r, q in zip(ranked, questions) if q.split == split and q.answerable]
-        if picked:
-            result[split] = ev.rank_metrics([[tuple(x) for x in r] for r, _ in picked], [q.answers for _, q in picked])
-    return result
+    ranked = {q.text: [tuple(x) for x in r] for q, r in zip(questions, json.loads(out))}
+    return ev.metrics_by_split(lambda q: ranked[q.text], questions)
 
 
 if __name__ == "__main__":
