@@ -137,17 +137,31 @@ def test_unknown_backend_is_refused_with_the_valid_ones():
     with pytest.raises(ModelError, match="Unknown backend 'tpu'; valid backends: torch, onnx"):
         SentenceTransformerEmbedder(backend="tpu")
     result = CliRunner().invoke(cli.cli, ["ask", "--backend", "tpu", "nps"])
-    assert result.exit_code == 2 and "'tpu' is not one of 'torch', 'onnx'" in result.stderr
+    assert result.exit_code == 2 and "'tpu' is not one of 'onnx', 'torch'" in result.stderr
 
 
 @pytest.mark.slow
-def test_onnx_backend_is_exported_once_and_gives_the_torch_vectors(tmp_path):
+def test_onnx_backend_is_the_default_exported_once_and_gives_the_torch_vectors(tmp_path, monkeypatch):
+    monkeypatch.delenv("GLOSSARY_SEARCH_BACKEND", raising=False)
     texts = ["how do I measure wait time", "NPS", "The percentage of customers who disconnect. " * 30]
     told = []
-    first = SentenceTransformerEmbedder("minilm", backend="onnx", cache_dir=tmp_path, notify=told.append)
+    first = SentenceTransformerEmbedder("minilm", cache_dir=tmp_path, notify=told.append)
+    assert first.backend == "onnx" and next(p for p in cli.ask.params if p.name == "backend").default == "onnx"
     again = SentenceTransformerEmbedder("minilm", backend="onnx", cache_dir=tmp_path, notify=told.append)
     assert len(told) == 1 and "Exporting" in told[0]  # the second start loads the saved export
     assert [p.name for p in tmp_path.iterdir()] == [f"onnx-{told[0].split('onnx-')[1][:12]}"]  # nothing half-written
-    torch_vectors = SentenceTransformerEmbedder("minilm").embed(texts)
+    torch_vectors = SentenceTransformerEmbedder("minilm", backend="torch").embed(texts)
     for emb in (first, again):
         assert np.allclose((emb.embed(texts) * torch_vectors).sum(axis=1), 1.0, atol=1e-5)
+
+    # A changed byte in the saved export is caught by its checksum: exported again, never loaded as is.
+    (export,) = tmp_path.iterdir()
+    with open(export / "onnx" / "model.onnx", "r+b") as f:
+        f.seek(-100, 2)
+        byte = f.read(1)
+        f.seek(-100, 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    redone = SentenceTransformerEmbedder("minilm", backend="onnx", cache_dir=tmp_path, notify=told.append)
+    assert "does not match its checksum" in told[1] and "Exporting" in told[2]
+    assert np.allclose((redone.embed(texts) * torch_vectors).sum(axis=1), 1.0, atol=1e-5)
+
