@@ -98,6 +98,10 @@ def main() -> None:
         print("\n## Fusion weight sweep (tune split, best 8)\n")
         for fusion, w, m in ev.sweep_weights(searcher, questions)[:8]:
             print(f"- {fusion} {w}: hit@1 {m['hit@1']:.3f} hit@5 {m['hit@5']:.3f} MRR {m['mrr@10']:.3f}")
+        print("\n## Pseudo-relevance feedback sweep (tune split, best 6; the model's own weights)\n")
+        for fb, m in ev.sweep_feedback(searcher, questions)[:6]:
+            setting = "none" if fb is None else f"k={fb.k}, weight={fb.weight}"
+            print(f"- {setting}: hit@1 {m['hit@1']:.3f}, hit@5 {m['hit@5']:.3f}, MRR@10 {m['mrr@10']:.3f}")
         print("\n## 'Same concept' evidence threshold sweep (tune split)\n")
         for t, m in ev.sweep_thresholds(searcher, pairs):
             print(f"- same >= {t.same:.2f}: P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")

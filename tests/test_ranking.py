@@ -47,3 +47,34 @@ def test_a_name_running_through_many_definitions_counts_less_inside_a_question()
     specific = matcher.match("what drives our abandonment rate up in winter")[1].score
     assert generic < 0.3 < specific
     assert matcher.match("agent")[0].score == 1.0  # asked outright, the bare name still answers
+
+
+class _Directions:
+    """Embeds a text as the hand-set vector of the first key word it contains (rows of one entry agree)."""
+
+    model_id = "hand-built-3d"
+    dim = 3
+    VECTORS = {"gamma": [1.0, 0.0, 0.0], "rho": [0.6, 0.8, 0.0], "nu": [0.3, 0.95, 0.1],
+               "xi": [0.3, 0.95, -0.1], "question": [0.9, 0.436, 0.0]}
+
+    def embed(self, texts, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        out = np.array([next(v for k, v in self.VECTORS.items() if k in t.lower()) for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_feedback_moves_a_question_from_a_generic_entry_to_the_concept_its_neighbours_share(tmp_path):
+    from glossary_search.search import Feedback, Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "g.yaml").write_text("title: G\nentries:\n" + "".join(
+        f"  - term: {w.title()}\n    definition: The {w} thing.\n" for w in ("gamma", "rho", "nu", "xi")))
+    searcher = Searcher.open(corpus, tmp_path / "index", embedder=_Directions())
+    searcher.weights = {"dense": 1.0}  # the dense signal alone
+
+    searcher.feedback = None
+    assert searcher.ask("the question", top_k=1)[0].entry.term == "Gamma"  # nearest: cos 0.90 against 0.89
+    searcher.feedback = Feedback(k=3, weight=0.6)
+    assert searcher.ask("the question", top_k=1)[0].entry.term == "Rho"  # the mean of Gamma, Rho, Nu pulls it over
+    closeness = searcher.signals("the question")["closeness"]
+    assert abs(closeness - 0.9) < 1e-3  # "anything close?" is judged before feedback moved the question
