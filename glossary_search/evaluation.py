@@ -109,6 +109,18 @@ def metrics_by_split(rank_of: Callable[[Question], list], questions: Sequence[Qu
     return out
 
 
+BLIND = ("managers", "real", "analysts")
+
+
+def metrics_by_kind(searcher, questions: Sequence[Question], splits: Sequence[str] = BLIND) -> dict:
+    """{kind: rank_metrics} over the answerable questions of `splits` together: where the misses are."""
+    qs = [q for q in questions if q.split in splits and q.answerable]
+    out = {}
+    for kind in sorted({q.kind for q in qs}):
+        mine = [q for q in qs if q.kind == kind]
+        out[kind] = rank_metrics([ranking(searcher, q.text, None) for q in mine], [q.answers for q in mine])
+    return out
+
 def evaluate_search(searcher, questions: Sequence[Question], weights: dict | None = None) -> dict:
     """{split: metrics} for one weighting (None = the searcher's own), over answerable questions."""
     return metrics_by_split(lambda q: ranking(searcher, q.text, weights), questions)

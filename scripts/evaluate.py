@@ -57,6 +57,12 @@ def main() -> None:
         for split, m in txtai_metrics(args.txtai, searcher, questions).items():
             print(f"| txtai hybrid | {split} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
 
+    print(f"\n## By question kind (the blind splits together: {', '.join(ev.BLIND)})\n")
+    print("| kind | questions | hit@1 | hit@5 | MRR@10 |")
+    print("|---|---|---|---|---|")
+    for kind, m in ev.metrics_by_kind(searcher, questions).items():
+        print(f"| {kind} | {m['n']} | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+
     print("\n## Strength labels (first result; 'No close match' = first result labelled weak)\n")
     print("| split | 'strong' first results right | 'No close match', unanswerable | 'No close match', answerable "
           "| lists where a label rises |")
