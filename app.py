@@ -309,6 +309,10 @@ def add_view(searcher: Searcher) -> None:
     if added:
         st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
                       "Search now finds them."))
+        if added["notices"]:
+            with st.expander("Index update"):  # how much was embedded: the new entries only
+                for notice in added["notices"]:
+                    st.caption(md(notice))
         with st.container(horizontal=True):
             st.button(md(f"Open {added['title']} →"), key="added-open", type="primary", on_click=go,
                       kwargs={"glossary": added["id"]})
@@ -356,8 +360,9 @@ def add_view(searcher: Searcher) -> None:
             return
         LOG.info("Added %s from the upload %s", path, preview.filename)
         with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
-            reload_engine(searcher)
-        st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries)}
+            fresh = reload_engine(searcher)
+        st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
+                                     "notices": fresh.notices}
         st.session_state["upload_nonce"] = nonce + 1
         st.rerun()
 

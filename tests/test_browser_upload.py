@@ -2,6 +2,7 @@
 file is one sentence of error and writes nothing; uploaded text is shown as text."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         error = page.locator('[data-testid="stAlertContentError"]')
 
         # Broken files: one sentence of error each, no button to add, nothing written.
-        for name, data, says in (("empty.csv", b"  \n", "empty.csv: the file is empty."),
+        for name, data, says in (("![x](x.png) <b>b.csv", b"  \n", "![x](x.png) <b>b.csv: the file is empty."),
                                  ("notes.xlsx", b"not a workbook", "notes.xlsx: not an Excel .xlsx workbook"),
                                  ("page.tbx", b"<html><body>hello</body></html>", "page.tbx:"),
                                  ("words.csv", b"Name,Text\nQueue,Waiting.\n",
@@ -69,6 +70,7 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
             assert error.count() == 1, name
             assert says in error.inner_text().replace("\u2060", ""), error.inner_text()
             assert page.get_by_role("button", name="to the corpus").count() == 0
+            assert page.locator('[data-testid="stMain"]').locator("img, b").count() == 0  # the name is text
         shoot(page, "add-error-1400")
         # The error says what to do: choose the columns (as --columns does in the command line).
         page.get_by_text("Options: columns").click()
@@ -121,6 +123,10 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         page.get_by_role("button", name="Add 3 entries to the corpus").click()
         page.get_by_text("Added 3 entries").wait_for(timeout=180_000)
         settle(page)
+        page.get_by_text("Index update").click()
+        embedded = re.search(r"Embedded (\d+) new text\(s\) of (\d+) distinct \((\d+) from the cache\)",
+                             main_text(page))
+        assert embedded and 1 <= int(embedded[1]) <= 9 < int(embedded[3]), embedded  # only the new entries' texts
         assert (corpus / "team.yaml").is_file()
         assert [p.name.startswith("team_") for p in (corpus / "sources").iterdir()] == [True]
         shoot(page, "add-done-1400")
