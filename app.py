@@ -295,7 +295,7 @@ def downloads(title: str, entries, stem: str, key: str) -> None:
     with st.container(horizontal=True):
         for fmt, (label, mime) in DOWNLOADS.items():
             st.download_button(f"⬇ {label}", export_bytes(fmt, title, entries), f"{stem}.{fmt}", mime,
-                               key=f"{key}-dl-{fmt}", on_click="ignore")
+                               key=f"dl-{key}-{fmt}", on_click="ignore")
 
 
 # ---- Add a glossary -----------------------------------------------------------------------------
