@@ -1,4 +1,5 @@
-"""glossary-search in the browser: ask, read a term, browse A–Z, review duplicates, explore the vocabulary.
+"""glossary-search in the browser: ask, read a term, browse A–Z, review duplicates, explore the vocabulary,
+add a glossary.
 
 UI only: every answer comes from glossary_search.Searcher. Text from the URL and from the corpus is shown
 through `md` (display.escape_md) or in plain-text widgets, never as Markdown or HTML of its own, and no
@@ -27,30 +28,53 @@ from glossary_search.display import (
     telling_differences,
 )
 from glossary_search.decisions import VERDICTS
-from glossary_search.errors import GlossaryError, UsageError
+from glossary_search.errors import GlossaryError, ImportFileError, UsageError
 from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
+from glossary_search.termbase import (
+    EXTENSIONS,
+    MAX_IMPORT_BYTES,
+    add_to_corpus,
+    check_addable,
+    export_bytes,
+    parse_columns,
+    read_termbase,
+)
 
 LOG = logging.getLogger("glossary_search.app")
 
-VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore"}
+VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore",
+         "add": "Add a glossary"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
 SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything"}
 SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "related": ["related"],
               "all": ["identical", "same", "related"]}
 PAGE_SIZE = 25  # duplicate groups per page
 LETTERS = ["All", *string.ascii_uppercase, "#"]
+PREVIEW_ROWS = 10  # first entries of an upload shown before it is added
+DOWNLOADS = {"csv": ("CSV", "text/csv"), "xlsx": ("Excel", "application/vnd.openxmlformats-officedocument."
+                                                   "spreadsheetml.sheet"), "tbx": ("TBX", "application/x-tbx+xml")}
 
 st.set_page_config(page_title="Glossary Search", page_icon="📖", layout="wide")
 
 
+def corpus_dir() -> str:
+    return os.environ.get("GLOSSARY_SEARCH_CORPUS") or str(DEFAULT_CORPUS)
+
+
 @st.cache_resource(show_spinner="Loading the model and the index (the first start builds it, ~30 s)…")
-def get_engine() -> tuple[Searcher, str]:
-    """The searcher and the fingerprint of the corpus files it was loaded from."""
-    corpus_dir = os.environ.get("GLOSSARY_SEARCH_CORPUS") or DEFAULT_CORPUS
-    fingerprint = corpus_fingerprint(corpus_dir)
-    return Searcher.open(corpus_dir, os.environ.get("GLOSSARY_SEARCH_INDEX")), fingerprint
+def get_engine(_embedder=None) -> tuple[Searcher, str]:
+    """The searcher and the fingerprint of the corpus files it was loaded from. `_embedder` (not part of
+    the cache key) lets a reload keep the model already in memory."""
+    fingerprint = corpus_fingerprint(corpus_dir())
+    return Searcher.open(corpus_dir(), os.environ.get("GLOSSARY_SEARCH_INDEX"), embedder=_embedder), fingerprint
+
+
+def reload_engine(searcher: Searcher) -> Searcher:
+    """Load the corpus again with the same model: the index re-embeds only texts it has not seen."""
+    get_engine.clear()
+    return get_engine(searcher.embedder)[0]
 
 
 # ---- URL state ----------------------------------------------------------------------------------
@@ -262,7 +286,117 @@ def glossary_view(searcher: Searcher, glossary_id: str, names: dict[str, str]) -
     st.title(md(g.title))
     st.caption(md(" · ".join(bit for bit in (f"{len(g.entries)} terms", f"source file: {g.source}"
                                              if g.source else "", g.description or "") if bit)))
+    downloads(g.title, g.entries, g.id, key="gl")
     term_list(sorted(g.entries, key=lambda e: e.term.casefold()), names, key="gl")
+
+
+def downloads(title: str, entries, stem: str, key: str) -> None:
+    """CSV, Excel and TBX of these entries, as `glossary-search export` writes them."""
+    with st.container(horizontal=True):
+        for fmt, (label, mime) in DOWNLOADS.items():
+            st.download_button(f"⬇ {label}", export_bytes(fmt, title, entries), f"{stem}.{fmt}", mime,
+                               key=f"dl-{key}-{fmt}", on_click="ignore")
+
+
+# ---- Add a glossary -----------------------------------------------------------------------------
+def add_view(searcher: Searcher) -> None:
+    st.title("Add a glossary")
+    st.caption("Upload your team's glossary: CSV or TSV with a header row naming the term and definition columns "
+               "(acronym, aliases and see are optional), Excel .xlsx (first sheet), TBX, a text page of term "
+               "lines each followed by its definition line, or YAML in this corpus's schema. You see what it "
+               f"holds before anything is written. Up to {MAX_IMPORT_BYTES // 1_000_000} MB.")
+    added = st.session_state.pop("added", None)
+    if added:
+        st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
+                      "Search now finds them."))
+        if added["notices"]:
+            with st.expander("Index update"):  # how much was embedded: the new entries only
+                for notice in added["notices"]:
+                    st.caption(md(notice))
+        with st.container(horizontal=True):
+            st.button(md(f"Open {added['title']} →"), key="added-open", type="primary", on_click=go,
+                      kwargs={"glossary": added["id"]})
+            st.button("Ask a question →", key="added-ask", on_click=go, kwargs={"view": None})
+    nonce = st.session_state.setdefault("upload_nonce", 0)  # a new key empties the uploader after an add
+    upload = st.file_uploader("Glossary file", type=sorted({ext.lstrip(".") for ext in EXTENSIONS}),
+                              key=f"upload-{nonce}", max_upload_size=-(-MAX_IMPORT_BYTES // 1_000_000))
+    left, right = st.columns(2)
+    glossary_id = left.text_input("Id (optional)", key=f"add_id-{nonce}", placeholder="from the file name",
+                                  help="Letters, digits, '-', '_' or '.'; names the file corpus/ID.yaml.").strip()
+    title = right.text_input("Title (optional)", key=f"add_title-{nonce}", placeholder="from the file").strip()
+    with st.expander("Options: columns, Excel sheet, TBX language, encoding"):
+        a, b, c, d = st.columns([3, 2, 1, 1])
+        columns = a.text_input("Columns", key=f"add_columns-{nonce}", placeholder="found by their header names",
+                               help="Which columns hold what, by header name or number, as `--columns` in the "
+                                    "command line: term=Name,definition=Meaning,acronym=3 (roles: term, "
+                                    "definition, acronym, aliases, see).")
+        sheet = b.text_input("Excel sheet", key=f"add_sheet-{nonce}", placeholder="the first")
+        lang = c.text_input("TBX language", key=f"add_lang-{nonce}", value="en")
+        encoding = d.text_input("Encoding", key=f"add_encoding-{nonce}", placeholder="UTF-8",
+                                help="Of a CSV, TSV or text file saved in another encoding, e.g. cp1252.")
+    if upload is None:
+        st.divider()
+        st.subheader("Download the corpus")
+        st.caption(f"Every glossary ({len(searcher.entries)} entries), one row or term entry each; "
+                   "a glossary's own page offers just that glossary.")
+        downloads("Glossaries: " + ", ".join(g.title for g in searcher.corpus.glossaries), searcher.entries,
+                  "glossaries", key="all")
+        return
+    data = upload.getvalue()
+    try:
+        preview = read_termbase(data, upload.name, glossary_id=glossary_id or None, title=title or None,
+                                columns=parse_columns(columns), sheet=sheet.strip() or None,
+                                lang=lang.strip() or "en", encoding=encoding.strip() or None)
+        check_addable(preview, searcher.corpus.root)
+    except (ImportFileError, UsageError) as exc:
+        st.error(md(str(exc)))
+        return
+    import_preview(preview)
+    if st.button(md(f"Add {len(preview.entries)} entries to the corpus"), key="add_go", type="primary"):
+        try:
+            path = add_to_corpus(preview, data, searcher.corpus.root)
+        except ImportFileError as exc:
+            st.error(md(str(exc)))
+            return
+        LOG.info("Added %s from the upload %s", path, preview.filename)
+        with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
+            fresh = reload_engine(searcher)
+        st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
+                                     "notices": fresh.notices}
+        st.session_state["upload_nonce"] = nonce + 1
+        st.rerun()
+
+
+def import_preview(preview) -> None:
+    """What an upload holds, nothing written yet: counts, the rows left out and why, the first entries."""
+    st.subheader(md(f"Preview: {preview.title} ({preview.glossary_id})"))
+    with st.container(horizontal=True, gap="medium"):  # side by side on a phone too
+        for label, count in (("Entries read", len(preview.entries)), ("Rows skipped", len(preview.skipped)),
+                             ("Acronyms split", len(preview.split_acronyms))):
+            st.metric(label, count, width="content")
+    if preview.skipped:
+        st.markdown("**Skipped**")
+        st.table(pd.DataFrame({"Where": [md(s.where) for s in preview.skipped],
+                               "Why": [md(s.reason) for s in preview.skipped]}), hide_index=True)
+    if preview.split_acronyms:
+        st.caption("Acronym split from the name: " + "; ".join(md(n) for n in preview.split_acronyms))
+    if preview.ignored_columns:
+        st.caption(f"{'Fields' if preview.format == 'yaml' else 'Columns'} not read: "
+                   + ", ".join(md(c) for c in preview.ignored_columns))
+    rows = preview.entries[:PREVIEW_ROWS]
+    st.markdown(f"**First {len(rows)} of {len(preview.entries)} entries**" if len(preview.entries) > len(rows)
+                else f"**All {len(rows)} entries**")
+    st.table(pd.DataFrame({
+        "Term": [md(e["term"]) for e in rows],
+        "Acronym": [md(e.get("acronym", "")) for e in rows],
+        "Aliases": [md("; ".join(e.get("aliases", []))) for e in rows],
+        "Definition": [md(shorten(e["definition"])) for e in rows],
+    }), hide_index=True)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 # ---- Browse A–Z ---------------------------------------------------------------------------------
@@ -539,12 +673,12 @@ def about(searcher: Searcher, names: dict[str, str]) -> None:
         st.caption(md(f"Meaning model: {searcher.embedder.model_id}"))
 
 
-def corpus_changed(fingerprint: str) -> None:
-    corpus_dir = os.environ.get("GLOSSARY_SEARCH_CORPUS") or DEFAULT_CORPUS
-    if corpus_fingerprint(corpus_dir) != fingerprint:
+def corpus_changed(searcher: Searcher, fingerprint: str) -> None:
+    if corpus_fingerprint(corpus_dir()) != fingerprint:
         st.info("The glossaries changed on disk since this page loaded them.")
         if st.button("Reload the glossaries", type="primary"):
-            get_engine.clear()
+            with st.spinner("Reloading the glossaries and updating the index…"):
+                reload_engine(searcher)
             st.rerun()
 
 
@@ -561,7 +695,7 @@ def main() -> None:
     names = {g.id: glossary_name(g) for g in searcher.corpus.glossaries}
     view, glossaries = sidebar(searcher, names)
     about(searcher, names)
-    corpus_changed(fingerprint)
+    corpus_changed(searcher, fingerprint)
     try:
         if "term" in st.query_params:
             term_view(searcher, url("term"), names)
@@ -573,6 +707,8 @@ def main() -> None:
             duplicates_view(searcher, glossaries, names)
         elif view == "explore":
             explore_view(searcher, glossaries, names)
+        elif view == "add":
+            add_view(searcher)
         else:
             ask_view(searcher, glossaries, names)
     except GlossaryError as exc:  # typed errors become one sentence, never a traceback

@@ -366,16 +366,12 @@ def check(corpus_dir, sources):
 
 def _parse_columns(value: str | None) -> dict[str, str] | None:
     """--columns term=Word,definition=Meaning (header names) or term=1,definition=3 (column numbers)."""
-    if not value:
-        return None
-    out = {}
-    for part in value.split(","):
-        role, sep, name = part.partition("=")
-        if not sep or not role.strip() or not name.strip():
-            raise click.BadParameter(f"{part!r} is not ROLE=COLUMN (e.g. term=Word,definition=3).",
-                                     param_hint="--columns")
-        out[role.strip().casefold()] = name.strip()
-    return out
+    from .termbase import parse_columns
+
+    try:
+        return parse_columns(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--columns") from exc
 
 
 @cli.command("import")
@@ -456,8 +452,7 @@ def export(corpus_dir, index_dir, model, backend, vector_store, fmt, merged, glo
     """
     from .corpus import load_corpus
     from .search import DEFAULT_CORPUS
-    from .termbase import (glossary_yaml, merged_concepts, table_rows, to_csv, to_tbx, to_xlsx,
-                           write_atomically)
+    from .termbase import export_bytes, glossary_yaml, merged_concepts, write_atomically
 
     if merged and fmt == "yaml":
         raise click.UsageError("--merged writes tbx, csv or xlsx; yaml exports glossaries as they are.")
@@ -485,12 +480,8 @@ def export(corpus_dir, index_dir, model, backend, vector_store, fmt, merged, glo
             targets = [(output / f"{g.id}.yaml", glossary_yaml(g).encode("utf-8")) for g in chosen]
         else:
             targets = [(output, glossary_yaml(chosen[0]).encode("utf-8"))]
-    elif fmt == "tbx":
-        targets = [(output, to_tbx(title, entries, concepts))]
     else:
-        columns, rows = table_rows(entries, concepts)
-        payload = to_xlsx(columns, rows) if fmt == "xlsx" else to_csv(columns, rows).encode("utf-8")
-        targets = [(output, payload)]
+        targets = [(output, export_bytes(fmt, title, entries, concepts))]
     for path, payload in targets:
         if path is None:
             click.echo(payload.decode("utf-8"), nl=False)

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import yaml
 
-from .errors import CorpusError, ImportFileError
+from .errors import CorpusError, ImportFileError, UsageError, brief
 
 MAX_IMPORT_BYTES = 5_000_000  # about 20,000 entries; a larger file is more likely a mistake than a glossary
 FORMATS = ("csv", "tsv", "xlsx", "tbx", "txt", "yaml")
@@ -181,6 +181,19 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
     )
     _validate(preview, b.where)
     return preview
+
+
+def parse_columns(value: str | None) -> dict[str, str] | None:
+    """"term=Word,definition=3" (header names or 1-based numbers) as read_termbase's `columns`."""
+    if not value or not value.strip():
+        return None
+    out = {}
+    for part in value.split(","):
+        role, sep, name = part.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise UsageError(f"{brief(part)} is not ROLE=COLUMN (e.g. term=Word,definition=3).")
+        out[role.strip().casefold()] = name.strip()
+    return out
 
 
 # ---- tables: CSV, TSV, Excel ---------------------------------------------------------------------
@@ -495,12 +508,9 @@ def find_import(corpus_dir: str | Path, preview: ImportPreview) -> str | None:
     return next((g.id for g in corpus.glossaries if g.source and mark in g.source), None)
 
 
-def add_to_corpus(preview: ImportPreview, data: bytes, corpus_dir: str | Path) -> Path:
-    """Write the glossary into corpus_dir and the file's copy into corpus_dir/sources; returns the YAML path.
-
-    Refuses a file imported before and an id in use. Both files are written aside and renamed into place,
-    and the combined corpus must still load, so a failure leaves corpus/ as it was.
-    """
+def check_addable(preview: ImportPreview, corpus_dir: str | Path) -> Path:
+    """The YAML path the glossary would get; raises ImportFileError when this file was imported before or
+    its id is in use, so a preview can say so before anyone presses "add"."""
     from .corpus import load_corpus
 
     corpus_dir = Path(corpus_dir)
@@ -512,7 +522,20 @@ def add_to_corpus(preview: ImportPreview, data: bytes, corpus_dir: str | Path) -
     existing = {g.id: g.path for g in load_corpus(corpus_dir).glossaries} if any(corpus_dir.glob("*.y*ml")) else {}
     if preview.glossary_id in existing or target.exists():
         raise ImportFileError(f"{preview.filename}: glossary id {preview.glossary_id!r} is already used by "
-                              f"{existing.get(preview.glossary_id, target)}; choose another with --id.")
+                              f"{existing.get(preview.glossary_id, target)}; choose another id.")
+    return target
+
+
+def add_to_corpus(preview: ImportPreview, data: bytes, corpus_dir: str | Path) -> Path:
+    """Write the glossary into corpus_dir and the file's copy into corpus_dir/sources; returns the YAML path.
+
+    Refuses a file imported before and an id in use. Both files are written aside and renamed into place,
+    and the combined corpus must still load, so a failure leaves corpus/ as it was.
+    """
+    from .corpus import load_corpus
+
+    corpus_dir = Path(corpus_dir)
+    target = check_addable(preview, corpus_dir)
     sources = corpus_dir / "sources"
     made_sources = not sources.exists()
     source_path = sources / preview.source_name
@@ -699,6 +722,20 @@ def to_tbx(title: str, entries: Sequence = (), concepts: Sequence[MergedConcept]
         for (name, kind), ids in names.items():
             tig(ls, name, kind, ids)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+TABLE_FORMATS = ("tbx", "csv", "xlsx")
+
+
+def export_bytes(fmt: str, title: str, entries: Sequence = (), concepts: Sequence[MergedConcept] = ()) -> bytes:
+    """Entries (or merged concepts) as one TBX, CSV or Excel file: what `export` writes and the app offers
+    as a download."""
+    if fmt == "tbx":
+        return to_tbx(title, entries, concepts)
+    if fmt not in ("csv", "xlsx"):
+        raise UsageError(f"Unknown export format {brief(fmt)}; valid formats: {', '.join(TABLE_FORMATS)}.")
+    columns, rows = table_rows(entries, concepts)
+    return to_xlsx(columns, rows) if fmt == "xlsx" else to_csv(columns, rows).encode("utf-8")
 
 
 def write_atomically(path: str | Path, payload: bytes) -> None:

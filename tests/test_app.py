@@ -198,3 +198,13 @@ def test_an_unexpected_error_is_one_sentence_not_a_traceback(app, real_searcher,
     assert not at.exception  # no traceback element on the page
     assert any("Something went wrong" in e.value for e in at.error)
     assert not any("/secret/path" in e.value for e in at.error)
+
+
+def test_add_view_offers_an_upload_and_the_corpus_downloads(app, real_searcher):
+    app.query_params["view"] = "add"
+    app.run()
+    assert not app.exception and not app.error
+    assert [t.value for t in app.title] == ["Add a glossary"]
+    assert len(app.get("file_uploader")) == 1
+    assert len(app.get("download_button")) == 3  # CSV, Excel, TBX of every glossary
+    assert any(f"({len(real_searcher.entries)} entries)" in c.value for c in app.caption)

@@ -11,8 +11,15 @@ from click.testing import CliRunner
 
 from glossary_search import cli
 from glossary_search.corpus import load_corpus, load_glossary
-from glossary_search.errors import ImportFileError
-from glossary_search.termbase import MAX_IMPORT_BYTES, add_to_corpus, read_termbase
+from glossary_search.errors import ImportFileError, UsageError
+from glossary_search.termbase import (
+    MAX_IMPORT_BYTES,
+    add_to_corpus,
+    check_addable,
+    export_bytes,
+    parse_columns,
+    read_termbase,
+)
 
 from .conftest import CORPUS, SOURCES
 
@@ -231,6 +238,36 @@ def test_add_to_corpus_writes_valid_yaml_and_its_source_once(corpus_copy):
     other = TEAM_CSV.replace("Solved", "Resolved").encode()
     with pytest.raises(ImportFileError, match=r"glossary id 'team' is already used by .*team\.yaml; choose another"):
         add_to_corpus(read_termbase(other, "team.csv"), other, corpus_copy)
+
+
+def test_check_addable_says_what_add_would_refuse_without_writing(corpus_copy):
+    data = TEAM_CSV.encode()
+    before = sorted(p.name for p in corpus_copy.rglob("*"))
+    assert check_addable(read_termbase(data, "team.csv"), corpus_copy) == corpus_copy / "team.yaml"
+    with pytest.raises(ImportFileError, match=r"team\.csv: glossary id 'office-gurus-bpo' is already used by "
+                                              r".*office-gurus-bpo\.yaml; choose another id\."):
+        check_addable(read_termbase(data, "team.csv", glossary_id="office-gurus-bpo"), corpus_copy)
+    assert sorted(p.name for p in corpus_copy.rglob("*")) == before
+    add_to_corpus(read_termbase(data, "team.csv"), data, corpus_copy)
+    with pytest.raises(ImportFileError, match=r"already imported as glossary 'team'"):
+        check_addable(read_termbase(data, "copy.csv", glossary_id="copy"), corpus_copy)
+
+
+def test_export_bytes_reads_back_through_import_in_each_format():
+    glossary = load_glossary(CORPUS / "contact-center-faq.yaml")
+    for fmt in ("csv", "xlsx", "tbx"):
+        back = read_termbase(export_bytes(fmt, glossary.title, glossary.entries), f"faq.{fmt}")
+        assert [e["term"] for e in back.entries] == [e.term for e in glossary.entries], fmt
+        assert [e["definition"] for e in back.entries] == [e.definition for e in glossary.entries], fmt
+    with pytest.raises(UsageError, match=r"Unknown export format 'pdf'; valid formats: tbx, csv, xlsx\."):
+        export_bytes("pdf", glossary.title, glossary.entries)
+
+
+def test_parse_columns_reads_roles_and_refuses_a_part_without_equals():
+    assert parse_columns(" Term=Name, definition=3 ") == {"term": "Name", "definition": "3"}
+    assert parse_columns("") is None and parse_columns(None) is None
+    with pytest.raises(UsageError, match=r"'term' is not ROLE=COLUMN"):
+        parse_columns("term,definition=2")
 
 
 def test_a_failed_write_leaves_the_corpus_as_it_was(corpus_copy, monkeypatch):
