@@ -670,7 +670,7 @@ def synthetic_corpus(folder: Path, n: int, source: Path, seed: int = 0, per_file
     one in five has an acronym. Names and definitions are as long as the real ones."""
     import yaml
 
-    from .corpus import load_corpus
+    from glossary_search.corpus import load_corpus
 
     rng = np.random.default_rng(seed)
     real = load_corpus(source).entries
@@ -734,8 +734,8 @@ def concept_scale(n: int, scratch: Path, source: Path, progress: bool = False,
     report (which waits for the concept groups; not run above duplicates_max entries: NaN)."""
     import sys
 
-    from .display import group_hits
-    from .search import Searcher
+    from glossary_search.display import group_hits
+    from glossary_search.search import Searcher
 
     def say(message: str) -> None:
         if progress:
