@@ -312,7 +312,8 @@ def neighbour_pairs(vectors: np.ndarray, top_k: int = 20, approximate_from: int 
     return np.unique(pairs, axis=0)
 
 
-def candidate_pairs(vectors: np.ndarray, top_k: int = 20, approximate_from: int = APPROXIMATE_FROM) -> list[tuple[int, int]]:
+def candidate_pairs(vectors: np.ndarray, top_k: int = 20,
+                    approximate_from: int = APPROXIMATE_FROM) -> list[tuple[int, int]]:
     """`neighbour_pairs` as a sorted list of (i, j) tuples."""
     return [(int(i), int(j)) for i, j in neighbour_pairs(vectors, top_k, approximate_from)]
 

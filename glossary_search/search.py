@@ -346,8 +346,8 @@ class Searcher:
     # ---- the duplicates review (decisions.py): the one hook where pairs are computed ------------------
     def _pair_scorer(self) -> PairScorer:
         """Pairs named one concept: by 'See X.' references and by 'same' review decisions."""
-        return PairScorer(self.entries, self.views, [*reference_links(self._see), *self.decisions.same_links(self._by_id)],
-                          links=self._links, neighbours=self._neighbours)
+        declared = [*reference_links(self._see), *self.decisions.same_links(self._by_id)]
+        return PairScorer(self.entries, self.views, declared, links=self._links, neighbours=self._neighbours)
 
     def _reviewed(self, pairs: list[DuplicatePair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[DuplicatePair]:
         def make_pair(a: str, b: str) -> DuplicatePair | None:
