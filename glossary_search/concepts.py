@@ -215,8 +215,8 @@ class PairScorer:
         ci, cj = classes[i], classes[j]
         see = np.array([bool(e.see) for e in self.entries])
         own = np.empty(len(candidates), dtype=np.float64)
-        for start in range(0, len(candidates), 200_000):  # bounded memory: two (chunk x dim) gathers at a time
-            a, b = i[start:start + 200_000], j[start:start + 200_000]
+        for start in range(0, len(candidates), 20_000):  # bounded memory: (chunk x dim) gathers, 30 MB each
+            a, b = i[start:start + 20_000], j[start:start + 20_000]
             own[start:start + len(a)] = (np.einsum("ij,ij->i", self.views.definition[a], self.views.definition[b])
                                          + np.einsum("ij,ij->i", self.views.names[a], self.views.names[b])
                                          + self._overlaps(a, b)) / 3
