@@ -89,13 +89,11 @@ def open_prepared(corpus_dir: Path, scheme: str, index_dir: Path | None,
     if folder is not None and folder.is_dir():
         try:
             return _load(folder, key, corpus_dir)
-        except FileNotFoundError:
-            pass  # pruned by another writer while we read it: derive it again, quietly
         except Exception as exc:  # noqa: BLE001 - a damaged copy of any kind is only a lost saving
-            with contextlib.suppress(OSError):
-                shutil.rmtree(folder)
-            notify(f"The saved corpus {folder} was damaged ({exc.__class__.__name__}: {brief(str(exc))}); "
-                   "discarded, the glossaries are read again.")
+            shutil.rmtree(folder, ignore_errors=True)
+            if not isinstance(exc, FileNotFoundError):  # else most likely pruned by another writer meanwhile
+                notify(f"The saved corpus {folder} was damaged ({exc.__class__.__name__}: {brief(str(exc))}); "
+                       "discarded, the glossaries are read again.")
     prepared = prepare(load_corpus(corpus_dir), scheme)
     # Saved only if no glossary changed while it was parsed: the key must describe what was read.
     if folder is not None and store.writable(index_dir) and key == corpus_key(corpus_dir, scheme):

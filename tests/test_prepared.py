@@ -150,6 +150,13 @@ def test_a_damaged_copy_is_discarded_with_a_notice_and_read_again(corpus_copy, t
     assert notices == []
 
 
+def test_a_copy_missing_its_meta_is_replaced_not_left_behind(corpus_copy, tmp_path):
+    expected = open_prepared(corpus_copy, DEFAULT_SCHEME, tmp_path / "idx")
+    (saved_copy(tmp_path / "idx") / "meta.json").unlink()
+    assert_same(open_prepared(corpus_copy, DEFAULT_SCHEME, tmp_path / "idx"), expected)
+    assert (saved_copy(tmp_path / "idx") / "meta.json").is_file()  # saved again, whole
+
+
 def test_a_read_only_index_folder_reads_the_glossaries_without_a_copy(corpus_copy, tmp_path, monkeypatch):
     from glossary_search import store
 
