@@ -25,8 +25,9 @@ class VectorIndex(Protocol):
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (n_queries, k), best first; id -1 pads when fewer than k rows exist."""
 
-    def vectors(self) -> np.ndarray:
-        """Every row back, in row order, for the concept maths (duplicates, related terms, the map)."""
+    def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Every row back in row order (or the rows given, in their order), for the concept maths
+        (duplicates, related terms, the map)."""
 
     def save(self, path: Path) -> None:
         """Write the index to `path` (a remote engine writes where its data lives: URL, collection)."""

@@ -14,6 +14,9 @@ from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
 CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplicate pairs
+# From this many entries the neighbours are mined approximately (HNSW, index.approximate_nearest_rows): the
+# exact n x n product takes about 10 minutes at 100k entries on two cores. Below it, mining is exact.
+APPROXIMATE_FROM = 20_000
 # Definition cosine at which two entries one acronym names are one concept (identity.acronym_links). Chosen
 # on the tune split of eval/duplicates.yaml. all-MiniLM-L6-v2: 71 of its 72 same-concept pairs with two
 # definitions are at least this close, the only acronym collisions of the corpus, the CSRs, at 0.23 and 0.26.
@@ -90,12 +93,19 @@ class PairScorer:
     """
 
     def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = (),
-                 agree: float = DEFINITIONS_AGREE):
+                 agree: float = DEFINITIONS_AGREE,
+                 links: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None,
+                 neighbours: np.ndarray | None = None):
+        """`links`: identity.name_links and identity.acronym_links of the entries, when known already;
+        `neighbours`: `neighbour_pairs` of the entries' mining vectors, when known already (the index build
+        stores them)."""
         self.entries = entries
         self.views = views
-        named = name_links(entries)
+        self._neighbours = neighbours
+        named, by_acronym = links if links is not None else (name_links(entries), acronym_links(entries))
+        named = list(named)
         # One acronym is a name only when the definitions agree (CSR names two different things).
-        named += [(i, j) for i, j in acronym_links(entries)
+        named += [(i, j) for i, j in by_acronym
                   if not (entries[i].see or entries[j].see)
                   and float(views.definition[i] @ views.definition[j]) >= agree]
         self.name_classes = identity_classes(len(entries), named)  # without 'See X.': what 'named' means
@@ -103,10 +113,14 @@ class PairScorer:
         self.members: dict[int, list[int]] = {}
         for i, c in enumerate(self.classes):
             self.members.setdefault(int(c), []).append(i)
-        self._words = [set(words) for words in stem_words_many([e.definition for e in entries])]
         self._between: dict[tuple[int, int], float | None] = {}
         self._heads_apart: dict[tuple[int, int], bool] = {}
         self._acronyms_apart: dict[tuple[int, int], bool] = {}
+
+    @cached_property
+    def _words(self) -> list[set[str]]:
+        """Stemmed definition words per entry; computed on first use (seconds at 100k, not needed to ask)."""
+        return [set(words) for words in stem_words_many([e.definition for e in self.entries])]
 
     def overlap(self, i: int, j: int) -> float:
         return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
@@ -181,24 +195,86 @@ class PairScorer:
                              band=band, basis=basis)
 
     def pairs(self, t: Thresholds = DEFAULT_THRESHOLDS) -> list[DuplicatePair]:
-        """Every banded pair, strongest evidence first (a new threshold re-bands the same candidates)."""
-        found = (self.pair(i, j, t) for i, j in self.candidates)
+        """Every banded pair, strongest evidence first (a new threshold re-bands the same candidates).
+
+        The candidates that cannot be banded (evidence between their classes below t.related, definitions
+        worded apart) are dropped first, over arrays; `pair` decides the rest, one by one, as before.
+        """
+        candidates = self.candidates
+        found = (self.pair(int(i), int(j), t) for i, j in candidates[self.could_band(candidates, t)])
         return sorted((p for p in found if p), key=lambda p: -p.evidence)
 
+    def could_band(self, candidates: np.ndarray, t: Thresholds = DEFAULT_THRESHOLDS,
+                   margin: float = 1e-4) -> np.ndarray:
+        """Mask of the candidate pairs `pair` may band: one class, the same wording, or a mean evidence
+        between their classes within `margin` of t.related (float32 sums here; `pair` has the last word).
+        `candidates` must hold every member pair of each two classes it joins, as `candidates` does."""
+        if not len(candidates):
+            return np.zeros(0, dtype=bool)
+        i, j = candidates[:, 0], candidates[:, 1]
+        classes = np.asarray(self.classes)
+        ci, cj = classes[i], classes[j]
+        see = np.array([bool(e.see) for e in self.entries])
+        own = np.empty(len(candidates), dtype=np.float64)
+        for start in range(0, len(candidates), 20_000):  # bounded memory: (chunk x dim) gathers, 30 MB each
+            a, b = i[start:start + 20_000], j[start:start + 20_000]
+            own[start:start + len(a)] = (np.einsum("ij,ij->i", self.views.definition[a], self.views.definition[b])
+                                         + np.einsum("ij,ij->i", self.views.names[a], self.views.names[b])
+                                         + self._overlaps(a, b)) / 3
+        counted = ~(see[i] | see[j])  # as `between`: a cross-reference's words define nothing
+        low, high = np.minimum(ci, cj), np.maximum(ci, cj)
+        _, group = np.unique(low.astype(np.int64) * (int(classes.max()) + 1) + high, return_inverse=True)
+        total = np.bincount(group, weights=np.where(counted, own, 0.0))
+        count = np.bincount(group, weights=counted.astype(np.float64))
+        between = np.divide(total, count, out=np.full_like(total, -np.inf), where=count > 0)[group]
+        wording = np.array([hash(" ".join(e.definition.split())) for e in self.entries])
+        return (ci == cj) | (wording[i] == wording[j]) | (between >= t.related - margin)
+
+    def _overlaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """`overlap` of many pairs at once: shared stemmed words over a sparse entry x word matrix."""
+        words, sizes = self._word_matrix
+        shared = np.asarray(words[a].multiply(words[b]).sum(axis=1), dtype=np.float64).ravel()
+        union = sizes[a] + sizes[b] - shared
+        out = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        for k in np.flatnonzero((sizes[a] == 0) | (sizes[b] == 0)):  # no content words: same text or nothing
+            out[k] = self.overlap(int(a[k]), int(b[k]))
+        return out
+
     @cached_property
-    def candidates(self) -> list[tuple[int, int]]:
-        """Pairs (i, j), i < j, worth banding, mined once whatever the thresholds.
+    def _word_matrix(self):
+        from scipy.sparse import csr_matrix
+
+        vocabulary: dict[str, int] = {}
+        columns = [vocabulary.setdefault(w, len(vocabulary)) for words in self._words for w in words]
+        sizes = np.array([len(words) for words in self._words], dtype=np.float64)
+        pointers = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        matrix = csr_matrix((np.ones(len(columns), dtype=np.float32), np.asarray(columns, dtype=np.int64), pointers),
+                            shape=(len(self.entries), max(len(vocabulary), 1)))
+        return matrix, sizes
+
+    @cached_property
+    def candidates(self) -> np.ndarray:
+        """Pairs (i, j), i < j, worth banding, mined once whatever the thresholds, as rows of an array in
+        sorted order.
 
         Each entry's CANDIDATES_PER_ENTRY neighbours on definition and names together (their
         concatenation's cosine is the mean of the two cosines), every two members of a class, and every
         member pair of two classes that have one candidate between them.
         """
-        both = np.hstack([self.views.definition, self.views.names]) / np.sqrt(2.0)
-        class_pairs = {tuple(sorted((int(self.classes[i]), int(self.classes[j]))))
-                       for i, j in candidate_pairs(both, CANDIDATES_PER_ENTRY)}
+        neighbours = self._neighbours
+        if neighbours is None:
+            neighbours = neighbour_pairs(mining_vectors(self.views), CANDIDATES_PER_ENTRY)
+        classes = np.asarray(self.classes, dtype=np.int64)
+        sizes = np.bincount(classes, minlength=int(classes.max(initial=0)) + 1)
+        ci, cj = classes[neighbours[:, 0]], classes[neighbours[:, 1]]
+        alone = (sizes[ci] == 1) & (sizes[cj] == 1)  # the pair is its classes' only member pair
+        out = [neighbours[alone]]
+        class_pairs = {(int(a), int(b)) for a, b in zip(np.minimum(ci, cj)[~alone], np.maximum(ci, cj)[~alone])}
         class_pairs |= {(c, c) for c, members in self.members.items() if len(members) > 1}
-        return sorted({tuple(sorted((a, b))) for ca, cb in class_pairs
-                       for a in self.members[ca] for b in self.members[cb] if a != b})
+        out.append(np.array([(min(a, b), max(a, b)) for ca, cb in class_pairs
+                             for a in self.members[ca] for b in self.members[cb] if a != b],
+                            dtype=np.int64).reshape(-1, 2))
+        return np.unique(np.concatenate(out).astype(np.int64), axis=0)
 
 
 def duplicate_pairs(entries: Sequence[Entry], views: EntryViews, t: Thresholds = DEFAULT_THRESHOLDS,
@@ -213,19 +289,34 @@ def reference_links(references: dict[int, list[int]]) -> list[tuple[int, int]]:
     return sorted({tuple(sorted((pointer, target))) for pointer, targets in references.items() for target in targets})
 
 
-def candidate_pairs(vectors: np.ndarray, top_k: int = 20) -> list[tuple[int, int]]:
-    """(i, j), i < j, for each entry's top_k nearest neighbours by cosine, exact. As sentence-transformers'
-    paraphrase mining: the top_k + 1 best of each row, itself left out (an entry whose copy ties with
-    itself keeps one more); faiss does the n x n product (index.py), no sentence-transformers import."""
-    from .index import nearest_rows
+def mining_vectors(views: EntryViews) -> np.ndarray:
+    """Definition and names side by side, scaled so a dot product is the mean of the two cosines."""
+    return np.hstack([views.definition, views.names]) / np.sqrt(2.0)
+
+
+def neighbour_pairs(vectors: np.ndarray, top_k: int = 20, approximate_from: int = APPROXIMATE_FROM) -> np.ndarray:
+    """(i, j) rows, i < j, unique and sorted, for each entry's top_k nearest neighbours by cosine. As
+    sentence-transformers' paraphrase mining: the top_k + 1 best of each row, itself left out (an entry
+    whose copy ties with itself keeps one more). Exact (faiss' n x n product) below `approximate_from`
+    rows, HNSW from there (index.approximate_nearest_rows). No sentence-transformers import."""
+    from .index import approximate_nearest_rows, nearest_rows
 
     n = len(vectors)
     if n < 2:
-        return []
-    found: set[tuple[int, int]] = set()
-    for i, neighbours in enumerate(nearest_rows(vectors, min(top_k + 1, n)).tolist()):
-        found.update((i, j) if i < j else (j, i) for j in neighbours if j != i and j >= 0)
-    return sorted(found)
+        return np.zeros((0, 2), dtype=np.int64)
+    mine = approximate_nearest_rows if n >= approximate_from else nearest_rows
+    found = mine(vectors, min(top_k + 1, n)).astype(np.int64)
+    rows = np.repeat(np.arange(n, dtype=np.int64), found.shape[1])
+    found = found.ravel()
+    keep = (found >= 0) & (found != rows)
+    pairs = np.stack([np.minimum(rows, found)[keep], np.maximum(rows, found)[keep]], axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def candidate_pairs(vectors: np.ndarray, top_k: int = 20,
+                    approximate_from: int = APPROXIMATE_FROM) -> list[tuple[int, int]]:
+    """`neighbour_pairs` as a sorted list of (i, j) tuples."""
+    return [(int(i), int(j)) for i, j in neighbour_pairs(vectors, top_k, approximate_from)]
 
 
 def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> list[ConceptGroup]:

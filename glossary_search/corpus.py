@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,9 @@ class Corpus:
 
     root: Path
     glossaries: tuple[Glossary, ...]
+    # Folded name -> entry positions, when known already (prepared.py saves it): folding every name of
+    # 100k entries takes seconds.
+    names: dict[str, tuple[int, ...]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -87,10 +90,17 @@ class Corpus:
     @cached_property
     def _by_name(self) -> dict[str, tuple[Entry, ...]]:
         """Folded name -> entries, built once: a scan per lookup made 'See X.' resolution quadratic."""
-        out: dict[str, list[Entry]] = {}
-        for e in self.entries:
+        entries = self.entries
+        return {k: tuple(entries[i] for i in v) for k, v in self.name_positions().items()}
+
+    def name_positions(self) -> dict[str, tuple[int, ...]]:
+        """Folded name -> positions of the entries it names, in corpus order."""
+        if self.names is not None:
+            return self.names
+        out: dict[str, list[int]] = {}
+        for i, e in enumerate(self.entries):
             for key in dict.fromkeys(normalize_name(n) for n in e.names):
-                out.setdefault(key, []).append(e)
+                out.setdefault(key, []).append(i)
         return {k: tuple(v) for k, v in out.items()}
 
     def resolve_see(self, entry: Entry) -> list[Entry]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 import bm25s
@@ -26,6 +27,23 @@ class KeywordIndex:
         self._bm25 = bm25s.BM25() if self._vocab else None
         if self._bm25 is not None:
             self._bm25.index(tokens, show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        """bm25s' own files in folder (none for a corpus without keywords), for `load`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._bm25 is not None:
+            self._bm25.save(folder, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> "KeywordIndex":
+        """What `save` wrote, for a corpus of `size` entries: the same scores without tokenising it again."""
+        index = cls.__new__(cls)
+        index.size = size
+        index._bm25 = bm25s.BM25.load(folder, show_progress=False) if any(folder.iterdir()) else None
+        index._vocab = index._bm25.vocab_dict if index._bm25 is not None else {}
+        if index._bm25 is not None and index._bm25.scores["num_docs"] != size:
+            raise ValueError(f"{folder} indexes {index._bm25.scores['num_docs']} texts, not {size}")
+        return index
 
     def query_terms(self, query: str) -> list[str]:
         """The query's stemmed words that occur in the corpus (others cannot score)."""

@@ -14,25 +14,29 @@ import numpy as np
 from . import store
 from .concepts import (
     BANDS,
+    CANDIDATES_PER_ENTRY,
     DEFAULT_THRESHOLDS,
     EntryViews,
     PairScorer,
     Thresholds,
     concept_groups,
     concept_of,
+    mining_vectors,
     named_alike,
+    neighbour_pairs,
     project_2d,
     reference_links,
     related_entries,
 )
-from .corpus import Corpus, load_corpus, normalize_name
+from .corpus import Corpus, normalize_name
 from .decisions import Decisions
 from .errors import IndexFileError, UnknownTermError, UsageError, brief
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import FaissIndex, faiss_version
-from .keyword import KeywordIndex, shared_words, stem_words
-from .names import NameMatcher, core_phrases
-from .texts import DEFAULT_SCHEME, corpus_rows, keyword_text, vectors_by_kind
+from .keyword import shared_words, stem_words
+from .names import core_phrases
+from .prepared import Prepared, open_prepared, prepare, texts_key
+from .texts import DEFAULT_SCHEME, corpus_rows, rows_of_kind
 from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +167,10 @@ class Searcher:
 
     def __init__(self, corpus: Corpus, embedder, stored_index, row_entry: np.ndarray, *,
                  scheme: str = DEFAULT_SCHEME, weights: dict[str, float] | None = None,
-                 notices: Sequence[str] = ()):
+                 notices: Sequence[str] = (), prepared: Prepared | None = None,
+                 neighbours: np.ndarray | None = None):
+        if prepared is None or prepared.corpus is not corpus or prepared.scheme != scheme:
+            prepared = prepare(corpus, scheme)
         self.corpus = corpus
         self.entries: tuple[Entry, ...] = corpus.entries
         self.embedder = embedder
@@ -173,14 +180,17 @@ class Searcher:
         self.weights = dict(weights or settings.weights)
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
-        self.keyword = KeywordIndex([keyword_text(e) for e in self.entries])
-        self.names = NameMatcher(self.entries)
+        self.keyword = prepared.keyword
+        self.names = prepared.names
+        self._see = prepared.see
+        self._links = (prepared.name_links, prepared.acronym_links)
+        self._neighbours = neighbours  # mined at build (store.NEIGHBOURS); else on first need
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
-        vectors = stored_index.vectors()
-        rows, _ = corpus_rows(self.entries, scheme)
-        self.entry_vectors = vectors_by_kind(rows, row_entry, vectors, "full")  # related concepts, the map
-        self.views = EntryViews(definition=vectors_by_kind(rows, row_entry, vectors, "definition"),
-                                names=vectors_by_kind(rows, row_entry, vectors, "names"))
+        # Only the rows these need, read straight from the index (a copy of all of them: 450 MB at 100k).
+        pick = {kind: rows_of_kind(prepared.row_kinds, row_entry, kind) for kind in ("full", "definition", "names")}
+        self.entry_vectors = stored_index.vectors(pick["full"])  # related concepts, the map
+        self.views = EntryViews(definition=stored_index.vectors(pick["definition"]),
+                                names=stored_index.vectors(pick["names"]))
         self.decisions = Decisions.load(corpus.root)
         self.pair_scorer = self._pair_scorer()
         self.calibration = settings.calibration
@@ -209,27 +219,31 @@ class Searcher:
         for argument, value in (("model", model), ("backend", backend)):
             if value is not None and not isinstance(value, str):
                 raise UsageError(f"{argument} must be text, got {type(value).__name__} {brief(value)}.")
-        corpus = load_corpus(corpus_dir or DEFAULT_CORPUS)
         index_dir = index_dir or DEFAULT_INDEX
+        told: list[str] = []
+
+        def tell(message: str) -> None:
+            told.append(message)
+            if notify:
+                notify(message)
+
+        prepared = open_prepared(corpus_dir or DEFAULT_CORPUS, scheme, index_dir, notify=tell)
+        corpus = prepared.corpus
         if embedder is None:
             from .embedder import SentenceTransformerEmbedder
 
             embedder = SentenceTransformerEmbedder(model, backend=backend, notify=notify)
-        index, row_entry, notices = build_or_load(
+        index, row_entry, neighbours, _ = build_or_load(
             corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
-            progress=progress, notify=notify,
+            progress=progress, notify=tell, prepared=prepared,
         )
         if vector_store and vector_store != "faiss":
             from .stores import open_vector_store
 
-            def tell(message: str) -> None:
-                notices.append(message)
-                if notify:
-                    notify(message)
-
             texts = [row.text for row in corpus_rows(corpus.entries, scheme)[0]]
             index = open_vector_store(vector_store, index, texts, embedder.model_id, notify=tell)
-        return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=notices)
+        return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=told, prepared=prepared,
+                   neighbours=neighbours)
 
     # ---- asking ----------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = 5, glossaries: Sequence[str] | None = None) -> list[Hit]:
@@ -357,7 +371,8 @@ class Searcher:
     # ---- the duplicates review (decisions.py): the one hook where pairs are computed ------------------
     def _pair_scorer(self) -> PairScorer:
         """Pairs named one concept: by 'See X.' references and by 'same' review decisions."""
-        return PairScorer(self.entries, self.views, [*self._see_links(), *self.decisions.same_links(self._by_id)])
+        declared = [*reference_links(self._see), *self.decisions.same_links(self._by_id)]
+        return PairScorer(self.entries, self.views, declared, links=self._links, neighbours=self._neighbours)
 
     def _reviewed(self, pairs: list[DuplicatePair], t: Thresholds = DEFAULT_THRESHOLDS) -> list[DuplicatePair]:
         def make_pair(a: str, b: str) -> DuplicatePair | None:
@@ -389,12 +404,6 @@ class Searcher:
             self.decisions = decisions
             self.pair_scorer = self._pair_scorer()
             self._concepts = None
-
-    def _see_links(self) -> list[tuple[int, int]]:
-        """Entry pairs (i, j) that the glossaries' 'See X.' references declare one concept."""
-        references = {i: [self.position(t) for t in self.corpus.resolve_see(e)]
-                      for i, e in enumerate(self.entries) if e.see}
-        return reference_links({i: targets for i, targets in references.items() if targets})
 
     def concept_of(self, entry: Entry) -> ConceptGroup | None:
         return self._default_concepts().by_entry.get(entry.id)
@@ -551,8 +560,10 @@ def label_strengths(hits: list[Hit], signals: dict, calibration: Calibration) ->
 
 def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DEFAULT_SCHEME,
                   rebuild: bool = False, progress: bool = False,
-                  notify: Callable[[str], None] | None = None):
-    """(faiss index, row -> entry map, notices): the stored index when it matches, else a fresh build."""
+                  notify: Callable[[str], None] | None = None, prepared: Prepared | None = None):
+    """(faiss index, row -> entry map, mined neighbours or None, notices): the stored index when it matches,
+    else a fresh build.
+    `prepared`: the corpus' hashes and row map, known already (the texts are made only to build)."""
     notify = notify or (lambda message: None)
     notices: list[str] = []
 
@@ -560,12 +571,16 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
         notices.append(message)
         notify(message)
 
-    rows, row_entry = corpus_rows(corpus.entries, scheme)
-    texts = [row.text for row in rows]
+    if prepared is not None and prepared.corpus is corpus and prepared.scheme == scheme:
+        row_entry, corpus_hash, texts_hash = prepared.row_entry, prepared.content_hash, prepared.texts_hash
+        kinds = prepared.row_kinds
+    else:
+        rows, row_entry = corpus_rows(corpus.entries, scheme)
+        corpus_hash, texts_hash = corpus.content_hash(), texts_key([row.text for row in rows])
+        kinds = np.array([row.kind for row in rows], dtype=str)
     expected = store.Manifest(
         model_id=embedder.model_id, dim=int(embedder.dim), entry_count=len(corpus.entries),
-        row_count=len(texts), corpus_hash=corpus.content_hash(), text_scheme=scheme,
-        texts_hash=store.EmbeddingCache.key("\x1e".join(texts)),
+        row_count=len(row_entry), corpus_hash=corpus_hash, text_scheme=scheme, texts_hash=texts_hash,
     )
     entry_ids = [e.id for e in corpus.entries]
 
@@ -580,7 +595,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
             stored = store.load(index_dir)
             why = serves(stored)
             if why is None:
-                return stored.index, stored.row_entry, notices
+                return stored.index, stored.row_entry, stored.neighbours, notices
             tell(f"Index in {index_dir} is stale ({why}); rebuilding.")
         except IndexFileError as exc:
             tell(f"{exc}; building it." if "No index" in str(exc) else f"{exc}; rebuilding.")
@@ -588,6 +603,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
     if not can_write:
         tell(f"{index_dir} is not writable; the index is built in memory for this session only.")
     cache = store.EmbeddingCache(index_dir if can_write else None, embedder.model_id, notify=tell)
+    texts = [row.text for row in corpus_rows(corpus.entries, scheme)[0]]
     index = None
     if can_write:
         try:
@@ -597,27 +613,37 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
                 try:
                     stored = store.load(index_dir)
                     if not rebuild and serves(stored) is None:
-                        return stored.index, stored.row_entry, notices
+                        return stored.index, stored.row_entry, stored.neighbours, notices
                 except IndexFileError:
                     pass
-                index = _build(cache, embedder, texts, progress, tell)
+                index, vectors = _build(cache, embedder, texts, progress, tell)
+                neighbours = _mine(vectors, row_entry, kinds)
+                del vectors
                 manifest = _manifest(expected, index, getattr(embedder, "backend", "n/a"))
-                store.save(index_dir, manifest, index, row_entry, entry_ids)
+                store.save(index_dir, manifest, index, row_entry, entry_ids, neighbours)
                 cache.save(texts)
-                return index, row_entry, notices
+                return index, row_entry, neighbours, notices
         except (OSError, RuntimeError) as exc:  # disk full, a folder not writable: CURRENT is untouched
             tell(f"Cannot write the index in {index_dir} ({store.describe(exc)}); searching from memory for "
                  "this session, the index on disk is unchanged.")
     if index is None:
-        index = _build(cache, embedder, texts, progress, tell)
-    return index, row_entry, notices
+        index, _ = _build(cache, embedder, texts, progress, tell)
+    return index, row_entry, None, notices  # neighbours mined when first needed
 
 
 def _build(cache, embedder, texts, progress, tell):
     vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
     distinct = len(set(texts))
     tell(f"Embedded {embedded} new text(s) of {distinct} distinct ({distinct - embedded} from the cache).")
-    return FaissIndex.build(vectors)
+    return FaissIndex.build(vectors), vectors
+
+
+def _mine(vectors: np.ndarray, row_entry: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """The near-duplicate candidates of the entries (concepts.neighbour_pairs), mined once per build:
+    the duplicates report then starts from them (minutes at 100k entries, were they mined on first use)."""
+    views = EntryViews(definition=vectors[rows_of_kind(kinds, row_entry, "definition")],
+                       names=vectors[rows_of_kind(kinds, row_entry, "names")])
+    return neighbour_pairs(mining_vectors(views), CANDIDATES_PER_ENTRY)
 
 
 def _manifest(expected: store.Manifest, index, backend: str) -> store.Manifest:

@@ -33,6 +33,7 @@ from .index import FaissIndex
 FORMAT_VERSION = 2  # 2: the manifest holds a checksum of each file
 POINTER = "CURRENT"
 FILES = ("vectors.faiss", "rows.json")  # checksummed in the manifest
+NEIGHBOURS = "neighbours.npy"  # optional, checksummed too: the near-duplicate candidates mined at build
 _BUILD_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,200}")
 
 
@@ -70,6 +71,7 @@ class StoredIndex:
     row_entry: np.ndarray  # row -> entry position in corpus order
     entry_ids: list[str]
     path: Path
+    neighbours: np.ndarray | None = None  # concepts.neighbour_pairs of the entries, mined at build
 
 
 def load(index_dir: Path) -> StoredIndex:
@@ -129,12 +131,27 @@ def _load_build(build: Path) -> StoredIndex:
     except RuntimeError as exc:
         raise IndexFileError(f"{build / 'vectors.faiss'} is truncated or corrupt") from exc
     row_entry, entry_ids = rows
+    neighbours = _neighbours(build, manifest) if NEIGHBOURS in manifest.checksums else None
     if index.dim != manifest.dim or len(index) != manifest.row_count or len(row_entry) != len(index):
         raise IndexFileError(
             f"{build}: the FAISS index holds {len(index)} vectors of size {index.dim}; the manifest says "
             f"{brief(manifest.row_count)} x {brief(manifest.dim)} and the row map has {len(row_entry)}"
         )
-    return StoredIndex(manifest, index, row_entry, entry_ids, build)
+    return StoredIndex(manifest, index, row_entry, entry_ids, build, neighbours)
+
+
+def _neighbours(build: Path, manifest: Manifest) -> np.ndarray:
+    """The mined (i, j) pairs, checked for shape: every pair names two entries that exist."""
+    import io
+
+    try:
+        pairs = np.load(io.BytesIO(_read_checked(build, NEIGHBOURS, manifest)), allow_pickle=False)
+    except ValueError as exc:
+        raise IndexFileError(f"{build / NEIGHBOURS} is corrupt ({brief(str(exc))})") from exc
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.dtype.kind not in "iu" \
+            or (len(pairs) and not (0 <= pairs.min() and pairs.max() < manifest.entry_count)):
+        raise IndexFileError(f"{build / NEIGHBOURS} does not hold pairs of the {manifest.entry_count} entries")
+    return pairs.astype(np.int64)
 
 
 def _rows(build: Path, rows: object, manifest: Manifest) -> tuple[np.ndarray, list[str]]:
@@ -154,7 +171,7 @@ def _rows(build: Path, rows: object, manifest: Manifest) -> tuple[np.ndarray, li
 
 
 def save(index_dir: Path, manifest: Manifest, index: VectorIndex, row_entry: np.ndarray,
-         entry_ids: Sequence[str]) -> Path:
+         entry_ids: Sequence[str], neighbours: np.ndarray | None = None) -> Path:
     """Write a complete build beside the old one, fsync it, then switch CURRENT to it atomically.
 
     Raises OSError or RuntimeError (disk full, not writable) with CURRENT and the old build untouched.
@@ -170,7 +187,11 @@ def save(index_dir: Path, manifest: Manifest, index: VectorIndex, row_entry: np.
         (tmp / "rows.json").write_text(
             json.dumps({"entry_ids": list(entry_ids), "row_entry": [int(r) for r in row_entry]}), encoding="utf-8"
         )
-        checksums = {f: _sha256(tmp / f) for f in FILES}
+        files = FILES
+        if neighbours is not None:
+            np.save(tmp / NEIGHBOURS, np.asarray(neighbours, dtype=np.int64), allow_pickle=False)
+            files += (NEIGHBOURS,)
+        checksums = {f: _sha256(tmp / f) for f in files}
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest) | {"checksums": checksums}, indent=2),
                                            encoding="utf-8")
         for f in tmp.iterdir():

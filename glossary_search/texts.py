@@ -54,14 +54,19 @@ def corpus_rows(entries: Sequence[Entry], scheme: str = DEFAULT_SCHEME) -> tuple
     return rows, np.asarray(owners, dtype=np.int64)
 
 
-def vectors_by_kind(rows: Sequence[Row], owners: np.ndarray, vectors: np.ndarray, kind: str) -> np.ndarray:
+def rows_of_kind(rows: Sequence[Row] | np.ndarray, owners: np.ndarray, kind: str) -> np.ndarray:
+    """Per entry, the index of its row of `kind`, or of its primary row where the scheme has none.
+    `rows`: the Rows, or an array of their kinds (prepared.py keeps that)."""
+    kinds = rows if isinstance(rows, np.ndarray) else np.array([row.kind for row in rows], dtype=str)
+    picked = np.unique(owners, return_index=True)[1]
+    mine = np.flatnonzero(kinds == kind)
+    picked[owners[mine]] = mine
+    return picked
+
+
+def vectors_by_kind(rows: Sequence[Row] | np.ndarray, owners: np.ndarray, vectors: np.ndarray, kind: str) -> np.ndarray:
     """One vector per entry: its row of `kind`, or its primary row where the scheme has none."""
-    first = np.unique(owners, return_index=True)[1]
-    out = vectors[first].copy()
-    for r, (row, owner) in enumerate(zip(rows, owners)):
-        if row.kind == kind:
-            out[owner] = vectors[r]
-    return out
+    return vectors[rows_of_kind(rows, owners, kind)]
 
 
 def keyword_text(entry: Entry) -> str:

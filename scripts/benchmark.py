@@ -670,7 +670,7 @@ def synthetic_corpus(folder: Path, n: int, source: Path, seed: int = 0, per_file
     one in five has an acronym. Names and definitions are as long as the real ones."""
     import yaml
 
-    from .corpus import load_corpus
+    from glossary_search.corpus import load_corpus
 
     rng = np.random.default_rng(seed)
     real = load_corpus(source).entries
@@ -718,7 +718,7 @@ class ConceptScaleRow:
     duplicates_s: float
     map_s: float
     groups: int
-    concepts_ready_s: float  # open -> concept groups computed in the background
+    concepts_ready_s: float  # open -> concept groups computed (the duplicates process: open, then duplicates)
     peak_rss_mb: float
 
 
@@ -729,38 +729,71 @@ def peak_rss_mb() -> float:
 
 
 def concept_scale(n: int, scratch: Path, source: Path, progress: bool = False,
-                  duplicates_max: int = 20_000) -> ConceptScaleRow:
-    """Build once, then time what a user does first: open, ask, related, the map, then the duplicates
-    report (which waits for the concept groups; not run above duplicates_max entries: NaN)."""
+                  duplicates_max: int = 100_000) -> ConceptScaleRow:
+    """Build once in a process of its own, then, in fresh processes that did not build (as a user opens a
+    built index), time what a user does first: open, ask, related, the map; and, in another, open then the
+    duplicates report alone (not run above duplicates_max entries: NaN). The peak RSS is the larger of
+    those two processes' own. A corpus and index already in `scratch` are reused (bench.py --scratch)."""
+    import json
+    import subprocess
     import sys
-
-    from .display import group_hits
-    from .search import Searcher
 
     def say(message: str) -> None:
         if progress:
             print(f"[{n:,}] {message}", file=sys.stderr, flush=True)
 
-    corpus = synthetic_corpus(scratch / f"corpus-{n}", n, source)
-    embedder = HashEmbedder()
-    say("building the index")
-    build_s, _ = _timed(Searcher.open, corpus, scratch / f"index-{n}", embedder=embedder)
-    say(f"built in {build_s:.1f}s; opening")
+    corpus = scratch / f"corpus-{n}"
+    if not corpus.is_dir():
+        synthetic_corpus(corpus, n, source)
+
+    def child(step: str) -> dict:
+        here = Path(__file__).resolve().parent  # scripts/, and the package beside it first (not an installed one)
+        code = (f"import sys; sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]; import benchmark; "
+                f"benchmark._concept_step({step!r}, {n}, {str(scratch)!r})")
+        done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    say("building the index (its own process)")
+    build_s = child("build")["build_s"]
+    say(f"built in {build_s:.1f}s; opening it in a fresh process")
+    r = child("measure")
+    say(f"open {r['open_s']:.1f}s, first ask {r['first_ask_s']:.2f}s, related {r['related_s']:.2f}s, "
+        f"map {r['map_s']:.1f}s, peak RSS {r['peak_rss_mb']:,.0f} MB")
+    d = {"duplicates_s": float("nan"), "groups": 0, "concepts_ready_s": float("nan"), "peak_rss_mb": 0.0}
+    if n <= duplicates_max:
+        d = child("duplicates")
+        say(f"duplicates, opened afresh {d['duplicates_s']:.1f}s ({d['groups']:,} groups), "
+            f"peak RSS {d['peak_rss_mb']:,.0f} MB")
+    return ConceptScaleRow(n, build_s, r["open_s"], r["first_ask_s"], r["related_s"], d["duplicates_s"], r["map_s"],
+                           d["groups"], d["concepts_ready_s"], max(r["peak_rss_mb"], d["peak_rss_mb"]))
+
+
+def _concept_step(step: str, n: int, scratch: str) -> None:
+    """One step of concept_scale in this process (build, measure or duplicates); prints its figures as one
+    JSON line."""
+    import json
+
+    from glossary_search.display import group_hits
+    from glossary_search.search import Searcher
+
+    corpus, index = Path(scratch) / f"corpus-{n}", Path(scratch) / f"index-{n}"
+    if step == "build":
+        build_s, _ = _timed(Searcher.open, corpus, index, embedder=HashEmbedder())
+        print(json.dumps({"build_s": build_s}))
+        return
     opened = time.perf_counter()
-    open_s, searcher = _timed(Searcher.open, corpus, scratch / f"index-{n}", embedder=embedder)
+    open_s, searcher = _timed(Searcher.open, corpus, index, embedder=HashEmbedder())
+    if step == "duplicates":  # on its own: after an ask the groups would already be computing in the background
+        duplicates_s, groups = _timed(searcher.duplicates)
+        print(json.dumps({"duplicates_s": duplicates_s, "groups": len(groups),
+                          "concepts_ready_s": time.perf_counter() - opened, "peak_rss_mb": peak_rss_mb()}))
+        return
     first_ask_s, _ = _timed(lambda: group_hits(searcher.ask("how do I measure wait time"), searcher.card_keys))
-    say(f"open {open_s:.1f}s, first ask {first_ask_s:.2f}s")
     term = searcher.entries[len(searcher.entries) // 2].term
     related_s, _ = _timed(searcher.related, term)
     map_s, _ = _timed(searcher.map_points)
-    say(f"related {related_s:.2f}s, map {map_s:.1f}s, peak RSS {peak_rss_mb():,.0f} MB")
-    duplicates_s, groups, concepts_ready_s = float("nan"), [], float("nan")
-    if n <= duplicates_max:
-        duplicates_s, groups = _timed(searcher.duplicates)
-        concepts_ready_s = time.perf_counter() - opened
-        say(f"duplicates {duplicates_s:.1f}s ({len(groups):,} groups)")
-    return ConceptScaleRow(n, build_s, open_s, first_ask_s, related_s, duplicates_s, map_s, len(groups),
-                           concepts_ready_s, peak_rss_mb())
+    print(json.dumps({"open_s": open_s, "first_ask_s": first_ask_s, "related_s": related_s, "map_s": map_s,
+                      "peak_rss_mb": peak_rss_mb()}))
 
 
 def concept_scale_markdown(rows: Sequence[ConceptScaleRow]) -> str:

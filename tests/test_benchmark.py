@@ -60,3 +60,16 @@ def test_build_times_reembeds_only_the_edited_entry(tmp_path, fake_embedder):
     assert 1 <= result.edit_embedded <= 3  # the edited entry's rows that contain its definition
     assert min(result.cold_s, result.reopen_s, result.edit_s) > 0
     assert "#" in result.edited_entry
+
+
+def test_concept_scale_runs_its_steps_in_processes_of_their_own(tmp_path):
+    """bench.py --concepts end to end on a tiny corpus (it once broke on imports, unnoticed)."""
+    from tests.conftest import CORPUS
+
+    row = bench.concept_scale(300, tmp_path, CORPUS, duplicates_max=300)
+    assert row.entries == 300 and len(list((tmp_path / "corpus-300").glob("*.yaml"))) == 1
+    assert min(row.build_s, row.open_s, row.first_ask_s, row.related_s, row.map_s, row.duplicates_s) > 0
+    assert row.groups > 0 and row.peak_rss_mb > 50
+    assert "| 300 |" in bench.concept_scale_markdown([row])
+    skipped = bench.concept_scale(300, tmp_path, CORPUS, duplicates_max=100)  # reuses the corpus and index
+    assert math.isnan(skipped.duplicates_s) and skipped.groups == 0

@@ -9,6 +9,7 @@ import stat
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from glossary_search import store
@@ -144,7 +145,7 @@ def test_one_flipped_bit_in_the_vectors_is_caught_by_the_checksum(corpus_copy, t
     questions = ["how do I measure wait time", "NPS", "customers leaving", "agent idle", "call transfer"]
     before = [[h.entry.id for h in first.ask(q)] for q in questions]
     manifest = json.loads((build_dir(tmp_path / "idx") / "manifest.json").read_text())
-    assert set(manifest["checksums"]) == {"vectors.faiss", "rows.json"}
+    assert set(manifest["checksums"]) == {"vectors.faiss", "rows.json", "neighbours.npy"}
     faiss_file = build_dir(tmp_path / "idx") / "vectors.faiss"
     data = bytearray(faiss_file.read_bytes())
     data[len(data) // 2 + 3] ^= 0x40  # one exponent bit of one float: still a valid faiss file
@@ -153,6 +154,29 @@ def test_one_flipped_bit_in_the_vectors_is_caught_by_the_checksum(corpus_copy, t
     s = open_fake(corpus_copy, tmp_path / "idx", fake_embedder, notices)
     assert any("checksum" in n and "rebuilding" in n for n in notices), notices
     assert [[h.entry.id for h in s.ask(q)] for q in questions] == before
+
+
+def test_damaged_neighbours_are_rebuilt_and_give_the_same_duplicates(corpus_copy, tmp_path, fake_embedder):
+    first = open_fake(corpus_copy, tmp_path / "idx", fake_embedder)
+    assert first._neighbours is not None  # mined at build, stored beside the vectors
+    before = first.duplicates()
+    path = build_dir(tmp_path / "idx") / "neighbours.npy"
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0x01  # one bit of one entry number
+    path.write_bytes(bytes(data))
+    notices = []
+    again = open_fake(corpus_copy, tmp_path / "idx", fake_embedder, notices)
+    assert any("neighbours.npy" in n and "checksum" in n and "rebuilding" in n for n in notices), notices
+    assert again.duplicates() == before
+    # Checksummed but not pairs of these entries (a writer's bug): refused, rebuilt.
+    build = build_dir(tmp_path / "idx")
+    np.save(build / "neighbours.npy", np.array([[0, 10_000]]))
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest["checksums"]["neighbours.npy"] = store._sha256(build / "neighbours.npy")
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    notices = []
+    open_fake(corpus_copy, tmp_path / "idx", fake_embedder, notices)
+    assert any("does not hold pairs" in n for n in notices), notices
 
 
 def test_a_damaged_embedding_cache_is_discarded_with_a_notice(corpus_copy, tmp_path, fake_embedder):
@@ -223,7 +247,9 @@ def test_an_index_takes_the_umask_modes_so_other_users_can_read_it(corpus_copy, 
     mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
     assert mode(idx / "CURRENT") == 0o644 and mode(build_dir(idx)) == 0o755
     assert {mode(p) for p in build_dir(idx).iterdir()} == {0o644}
-    assert {mode(p) for p in (idx / "cache").iterdir()} == {0o644}
+    cached = list((idx / "cache").rglob("*"))  # the embeddings and the parsed corpus (prepared.py)
+    assert {mode(p) for p in cached if p.is_file()} == {0o644}
+    assert {mode(p) for p in cached if p.is_dir()} == {0o755}
 
 
 def test_a_build_is_fsynced_files_then_folders(corpus_copy, tmp_path, fake_embedder, monkeypatch):

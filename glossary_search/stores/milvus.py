@@ -175,9 +175,9 @@ class MilvusIndex:
                     n += 1
         return scores, ids
 
-    def vectors(self) -> np.ndarray:
-        """Every row, in row order: kept in memory, since the concept maths reads all of them anyway."""
-        return self._vectors
+    def vectors(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Every row in row order (or the rows given): kept in memory, since the concept maths reads all of them."""
+        return self._vectors if rows is None else self._vectors[rows]
 
     def save(self, path: Path) -> None:
         """Milvus keeps the vectors; the file says where, and which text each row is."""
