@@ -348,10 +348,11 @@ def test_cli_imports_a_text_page_faithfully(tmp_path, corpus_copy):
 
 # ---- the real glossaries of the held-out set are importable test glossaries ---------------------------
 
-REAL = sorted((CORPUS.parent / "eval" / "real-glossaries").glob("*.yaml"))
+REAL_SETS = {"real": ("real-glossaries", "duplicates-real.yaml"), "real2": ("real-glossaries-2", "duplicates-real2.yaml")}
+REAL = {split: sorted((CORPUS.parent / "eval" / folder).glob("*.yaml")) for split, (folder, _) in REAL_SETS.items()}
 
 
-@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for paths in REAL.values() for p in paths], ids=lambda p: p.stem)
 def test_real_glossaries_import_with_their_ids_and_source_url(path):
     import yaml
 
@@ -362,17 +363,19 @@ def test_real_glossaries_import_with_their_ids_and_source_url(path):
     assert raw["source_url"] in p.yaml_text()
 
 
-def test_the_scratch_corpus_holds_every_labeled_entry(tmp_path):
-    """eval/duplicates-real.yaml names entries '<glossary>#<position>': the import must keep both."""
+@pytest.mark.parametrize("split", list(REAL_SETS))
+def test_the_scratch_corpus_holds_every_labeled_entry(tmp_path, split):
+    """eval/duplicates-real*.yaml name entries '<glossary>#<position>': the import must keep both."""
     from types import SimpleNamespace
 
     from glossary_search import evaluation as ev
 
-    scratch = ev.corpus_with(CORPUS, REAL, tmp_path / "corpus")
+    labels = CORPUS.parent / "eval" / REAL_SETS[split][1]
+    scratch = ev.corpus_with(CORPUS, REAL[split], tmp_path / "corpus")
     corpus = load_corpus(scratch)
-    assert len(corpus.glossaries) == 5 + len(REAL) == 8
-    ev.check_pairs(SimpleNamespace(entries=corpus.entries), CORPUS.parent / "eval" / "duplicates-real.yaml")
-    assert {p.split for p in ev.load_pairs(CORPUS.parent / "eval" / "duplicates-real.yaml")} == {"real"}
+    assert len(corpus.glossaries) == 5 + len(REAL[split]) and len(REAL[split]) >= 2
+    ev.check_pairs(SimpleNamespace(entries=corpus.entries), labels)
+    assert {p.split for p in ev.load_pairs(labels)} == {split}
 
 
 def test_yaml_import_refuses_what_is_not_a_glossary():
