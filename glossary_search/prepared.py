@@ -161,7 +161,7 @@ def _save(folder: Path, key: dict, p: Prepared, notify: Callable[[str], None]) -
         (tmp / "derived.json").write_text(json.dumps(derived, ensure_ascii=False), encoding="utf-8")
         np.savez(tmp / "rows.npz", row_entry=p.row_entry, row_kinds=p.row_kinds)
         p.keyword.save(tmp / "bm25")
-        checksums = {str(f.relative_to(tmp)): _sha256(f) for f in sorted(tmp.rglob("*")) if f.is_file()}
+        checksums = {str(f.relative_to(tmp)): store.sha256_file(f) for f in sorted(tmp.rglob("*")) if f.is_file()}
         (tmp / "meta.json").write_text(json.dumps({"key": key, "checksums": checksums}), encoding="utf-8")
         for f in tmp.rglob("*"):
             with contextlib.suppress(OSError):
@@ -190,14 +190,6 @@ def _prune(keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _load(folder: Path, key: dict, corpus_dir: Path) -> Prepared:
     """A saved copy, refused (ValueError) unless its key and every file's checksum match."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
@@ -207,7 +199,7 @@ def _load(folder: Path, key: dict, corpus_dir: Path) -> Prepared:
     if present != set(meta["checksums"]):
         raise ValueError("its files differ from its meta.json")
     for name, checksum in meta["checksums"].items():
-        if _sha256(folder / name) != checksum:
+        if store.sha256_file(folder / name) != checksum:
             raise ValueError(f"{name} is corrupt (its checksum differs)")
     raw = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
     derived = json.loads((folder / "derived.json").read_text(encoding="utf-8"))

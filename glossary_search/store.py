@@ -191,7 +191,7 @@ def save(index_dir: Path, manifest: Manifest, index: VectorIndex, row_entry: np.
         if neighbours is not None:
             np.save(tmp / NEIGHBOURS, np.asarray(neighbours, dtype=np.int64), allow_pickle=False)
             files += (NEIGHBOURS,)
-        checksums = {f: _sha256(tmp / f) for f in files}
+        checksums = {f: sha256_file(tmp / f) for f in files}
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest) | {"checksums": checksums}, indent=2),
                                            encoding="utf-8")
         for f in tmp.iterdir():
@@ -214,7 +214,8 @@ def _pointer_or_none(index_dir: Path) -> str | None:
         return None
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB blocks (index files and saved corpora are checked by it)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -172,7 +172,7 @@ def test_damaged_neighbours_are_rebuilt_and_give_the_same_duplicates(corpus_copy
     build = build_dir(tmp_path / "idx")
     np.save(build / "neighbours.npy", np.array([[0, 10_000]]))
     manifest = json.loads((build / "manifest.json").read_text())
-    manifest["checksums"]["neighbours.npy"] = store._sha256(build / "neighbours.npy")
+    manifest["checksums"]["neighbours.npy"] = store.sha256_file(build / "neighbours.npy")
     (build / "manifest.json").write_text(json.dumps(manifest))
     notices = []
     open_fake(corpus_copy, tmp_path / "idx", fake_embedder, notices)
