@@ -153,24 +153,20 @@ class Decisions:
                     item[name] = getattr(d, name)
             items.append(item)
         text = HEADER + yaml.safe_dump({"decisions": items}, sort_keys=False, allow_unicode=True, width=110)
+        from .store import umask  # (store imports faiss: only when saving)
+
         fd, tmp = tempfile.mkstemp(prefix=".decisions-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
-            os.chmod(tmp, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~umask())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _as_reviewed(p: DuplicatePair, d: Decision) -> DuplicatePair:

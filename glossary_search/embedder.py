@@ -104,6 +104,8 @@ def _load_onnx(location: str, model_id: str, cache_dir: str | Path | None, notif
     """The model on ONNX Runtime: from `location` if it ships an ONNX file, else from our verified export."""
     from sentence_transformers import SentenceTransformer
 
+    from .store import umask
+
     if (Path(location) / ONNX_FILE).is_file():
         return SentenceTransformer(location, backend="onnx", model_kwargs={"file_name": ONNX_FILE})
     base = Path(cache_dir) if cache_dir else models.cache_dir()
@@ -123,7 +125,7 @@ def _load_onnx(location: str, model_id: str, cache_dir: str | Path | None, notif
         tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=base))
         model.save_pretrained(str(tmp))
         (tmp / ONNX_CHECKSUM).write_text(models.sha256_file(tmp / ONNX_FILE) + "\n")
-        tmp.chmod(0o755)  # mkdtemp's 0700 would hide the export from other users of a shared cache
+        tmp.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the export from other users of a shared cache
         os.replace(tmp, folder)
     except OSError as exc:
         if tmp is not None:

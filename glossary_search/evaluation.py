@@ -121,6 +121,7 @@ def metrics_by_kind(searcher, questions: Sequence[Question], splits: Sequence[st
         out[kind] = rank_metrics([ranking(searcher, q.text, None) for q in mine], [q.answers for q in mine])
     return out
 
+
 def evaluate_search(searcher, questions: Sequence[Question], weights: dict | None = None) -> dict:
     """{split: metrics} for one weighting (None = the searcher's own), over answerable questions."""
     return metrics_by_split(lambda q: ranking(searcher, q.text, weights), questions)
@@ -150,7 +151,6 @@ def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[str, di
     return sorted(results, key=lambda r: (-r[2]["mrr@10"], -r[2]["hit@1"]))
 
 
-
 def sweep_feedback(searcher, questions: Sequence[Question]) -> list[tuple[object, dict]]:
     """Pseudo-relevance feedback settings (none, or k nearest entries x weight) on the tune split only,
     with the searcher's fusion weights; best (MRR, then hit@1) first. Restores the searcher's own."""
@@ -166,6 +166,7 @@ def sweep_feedback(searcher, questions: Sequence[Question]) -> list[tuple[object
     finally:
         searcher.feedback = own
     return sorted(results, key=lambda r: (-r[1]["mrr@10"], -r[1]["hit@1"]))
+
 
 def strength_metrics(answers: Sequence, questions: Sequence[Question]) -> dict:
     """How far the strength labels can be trusted, from each question's Answer (first hit and close_match):
