@@ -59,7 +59,7 @@ class Prepared:
 
 def texts_key(texts: list[str]) -> str:
     """The hash of the exact texts embedded (the index manifest's texts_hash)."""
-    return hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()
+    return store.EmbeddingCache.key("\x1e".join(texts))
 
 
 def prepare(corpus: Corpus, scheme: str) -> Prepared:
