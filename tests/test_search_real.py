@@ -167,7 +167,8 @@ SEARCH_FLOORS = {"tune": {"hit@1": 0.75, "hit@5": 0.93, "mrr@10": 0.83},
                  "fresh": {"hit@1": 0.77, "hit@5": 0.93, "mrr@10": 0.84},
                  "managers": {"hit@1": 0.65, "hit@5": 0.85, "mrr@10": 0.75},
                  "real": {"hit@1": 0.90, "hit@5": 0.96, "mrr@10": 0.93},
-                 "analysts": {"hit@1": 0.77, "hit@5": 0.94, "mrr@10": 0.84}}
+                 "analysts": {"hit@1": 0.77, "hit@5": 0.94, "mrr@10": 0.84},
+                 "asked": {"hit@1": 0.70, "hit@5": 0.86, "mrr@10": 0.78}}
 STRENGTH_FLOORS = {"tune": {"strong_right": 0.95, "no_match_answerable_max": 0.05}}
 DUPLICATE_FLOORS = {"tune": (0.90, 0.92)}  # precision, recall (default model, same >= 0.52)
 HELDOUT_WRONGLY_SAME = 4  # of 150 blind pairs, none of them 'same': at most this many called 'same'
