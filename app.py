@@ -34,7 +34,8 @@ from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
 from glossary_search.termbase import (
     EXTENSIONS,
-    MAX_IMPORT_BYTES,
+    IMPORT_LIMIT,
+    MAX_IMPORT_MB,
     add_to_corpus,
     check_addable,
     export_bytes,
@@ -53,6 +54,7 @@ SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "relate
 PAGE_SIZE = 25  # duplicate groups per page
 LETTERS = ["All", *string.ascii_uppercase, "#"]
 PREVIEW_ROWS = 10  # first entries of an upload shown before it is added
+NBSP = "\u00a0"  # "5 MB" never wraps between the figure and its unit
 DOWNLOADS = {"csv": ("CSV", "text/csv"), "xlsx": ("Excel", "application/vnd.openxmlformats-officedocument."
                                                    "spreadsheetml.sheet"), "tbx": ("TBX", "application/x-tbx+xml")}
 
@@ -304,7 +306,7 @@ def add_view(searcher: Searcher) -> None:
     st.caption("Upload your team's glossary: CSV or TSV with a header row naming the term and definition columns "
                "(acronym, aliases and see are optional), Excel .xlsx (first sheet), TBX, a text page of term "
                "lines each followed by its definition line, or YAML in this corpus's schema. You see what it "
-               f"holds before anything is written. Up to {MAX_IMPORT_BYTES // 1_000_000} MB.")
+               f"holds before anything is written. Up to {IMPORT_LIMIT.replace(' ', NBSP)}.")
     added = st.session_state.pop("added", None)
     if added:
         st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
@@ -319,7 +321,9 @@ def add_view(searcher: Searcher) -> None:
             st.button("Ask a question →", key="added-ask", on_click=go, kwargs={"view": None})
     nonce = st.session_state.setdefault("upload_nonce", 0)  # a new key empties the uploader after an add
     upload = st.file_uploader("Glossary file", type=sorted({ext.lstrip(".") for ext in EXTENSIONS}),
-                              key=f"upload-{nonce}", max_upload_size=-(-MAX_IMPORT_BYTES // 1_000_000))
+                              key=f"upload-{nonce}", max_upload_size=MAX_IMPORT_MB,
+                              help=f"One glossary file of up to {IMPORT_LIMIT.replace(' ', NBSP)}; a larger one "
+                                   "is refused unread.")
     left, right = st.columns(2)
     glossary_id = left.text_input("Id (optional)", key=f"add_id-{nonce}", placeholder="from the file name",
                                   help="Letters, digits, '-', '_' or '.'; names the file corpus/ID.yaml.").strip()

@@ -418,13 +418,10 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
       glossary-search import termbase.tbx --lang en
     """
     from .search import DEFAULT_CORPUS
-    from .termbase import MAX_IMPORT_BYTES, add_to_corpus, read_termbase
+    from .termbase import add_to_corpus, check_import_size, read_termbase
 
     try:
-        size = file.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise click.ClickException(f"{file}: the file is {size:,} bytes, over the {MAX_IMPORT_BYTES:,}-byte "
-                                       "import limit; split it into smaller glossaries.")
+        check_import_size(str(file), file.stat().st_size)  # before reading: the file may be huge
         data = file.read_bytes()
     except OSError as exc:
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}") from exc

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from .browser_support import HAVE_CHROMIUM, PHONE, WIDE, app_server, chromium, settle, shoot
+from glossary_search.termbase import MAX_IMPORT_BYTES, MAX_IMPORT_MB
+
 from .conftest import CORPUS, seeded_index
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -59,6 +61,14 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         settle(page)
         before = corpus_state(corpus)
         error = page.locator('[data-testid="stAlertContentError"]')
+
+        # Over the limit: the uploader refuses it unsent, in the unit the page states ("Up to 5 MB").
+        upload(page, "huge.csv", b"x" * (MAX_IMPORT_BYTES + 1))
+        uploader = page.locator('[data-testid="stFileUploader"]')
+        assert f"File must be {MAX_IMPORT_MB:.1f}MB or smaller." in uploader.inner_text()
+        assert f"Up to {MAX_IMPORT_MB}\u00a0MB." in main_text(page)
+        assert page.get_by_role("button", name="to the corpus").count() == 0 and error.count() == 0
+        shoot(page, "add-too-large-1400")
 
         # Broken files: one sentence of error each, no button to add, nothing written.
         for name, data, says in (("![x](x.png) <b>b.csv", b"  \n", "![x](x.png) <b>b.csv: the file is empty."),
