@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import string
+import time
 
 import altair as alt
 import pandas as pd
@@ -311,10 +312,7 @@ def add_view(searcher: Searcher) -> None:
     if added:
         st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
                       "Search now finds them."))
-        if added["notices"]:
-            with st.expander("Index update"):  # how much was embedded: the new entries only
-                for notice in added["notices"]:
-                    st.caption(md(notice))
+        index_update(added)
         with st.container(horizontal=True):
             st.button(md(f"Open {added['title']} →"), key="added-open", type="primary", on_click=go,
                       kwargs={"glossary": added["id"]})
@@ -363,12 +361,31 @@ def add_view(searcher: Searcher) -> None:
             st.error(md(str(exc)))
             return
         LOG.info("Added %s from the upload %s", path, preview.filename)
+        started = time.perf_counter()
         with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
             fresh = reload_engine(searcher)
-        st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
-                                     "notices": fresh.notices}
+        update = fresh.index_update
+        st.session_state["added"] = {
+            "id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
+            "update": update, "seconds": time.perf_counter() - started,
+            "notices": [n for n in fresh.notices if not update or n not in update.notes]}
         st.session_state["upload_nonce"] = nonce + 1
         st.rerun()
+
+
+def index_update(added: dict) -> None:
+    """What adding cost, as a user counts it: entries embedded (the new ones only), vectors reused, time taken.
+    Other notices (an index that cannot be written, a damaged cache) are shown as they are."""
+    update = added["update"]
+    with st.expander("Index update"):
+        with st.container(horizontal=True, gap="medium"):
+            if update is not None:
+                st.metric("Entries embedded", update.entries_embedded, width="content")
+                st.metric("Entries reused", update.entries_reused, width="content",
+                          help="Entries embedded before (the other glossaries): their vectors come from the cache.")
+            st.metric("Time taken", f"{added['seconds']:.1f} s", width="content")
+        for notice in added["notices"]:
+            st.caption(md(notice))
 
 
 def import_preview(preview) -> None:

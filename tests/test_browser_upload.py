@@ -134,9 +134,14 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         page.get_by_text("Added 3 entries").wait_for(timeout=180_000)
         settle(page)
         page.get_by_text("Index update").click()
-        embedded = re.search(r"Embedded (\d+) new text\(s\) of (\d+) distinct \((\d+) from the cache\)",
-                             main_text(page))
-        assert embedded and 1 <= int(embedded[1]) <= 9 < int(embedded[3]), embedded  # only the new entries' texts
+        settle(page)
+        update = page.locator('[data-testid="stExpander"]').filter(has_text="Index update")
+        figures = dict(zip([m.inner_text() for m in update.locator('[data-testid="stMetricLabel"]').all()],
+                           [m.inner_text() for m in update.locator('[data-testid="stMetricValue"]').all()]))
+        assert figures["Entries embedded"] == "3" and figures["Entries reused"] == "236", figures  # only the new ones
+        assert re.fullmatch(r"\d+\.\d s", figures["Time taken"]), figures
+        shown = update.inner_text()
+        assert not re.search(r"[0-9a-f]{12}|stale|corpus_hash", shown), shown  # no internal hashes
         assert (corpus / "team.yaml").is_file()
         assert [p.name.startswith("team_") for p in (corpus / "sources").iterdir()] == [True]
         shoot(page, "add-done-1400")
