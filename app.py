@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import string
+import time
 
 import altair as alt
 import pandas as pd
@@ -34,7 +35,8 @@ from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
 from glossary_search.termbase import (
     EXTENSIONS,
-    MAX_IMPORT_BYTES,
+    IMPORT_LIMIT,
+    MAX_IMPORT_MB,
     add_to_corpus,
     check_addable,
     export_bytes,
@@ -53,6 +55,7 @@ SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "relate
 PAGE_SIZE = 25  # duplicate groups per page
 LETTERS = ["All", *string.ascii_uppercase, "#"]
 PREVIEW_ROWS = 10  # first entries of an upload shown before it is added
+NBSP = "\u00a0"  # "5 MB" never wraps between the figure and its unit
 DOWNLOADS = {"csv": ("CSV", "text/csv"), "xlsx": ("Excel", "application/vnd.openxmlformats-officedocument."
                                                    "spreadsheetml.sheet"), "tbx": ("TBX", "application/x-tbx+xml")}
 
@@ -304,22 +307,21 @@ def add_view(searcher: Searcher) -> None:
     st.caption("Upload your team's glossary: CSV or TSV with a header row naming the term and definition columns "
                "(acronym, aliases and see are optional), Excel .xlsx (first sheet), TBX, a text page of term "
                "lines each followed by its definition line, or YAML in this corpus's schema. You see what it "
-               f"holds before anything is written. Up to {MAX_IMPORT_BYTES // 1_000_000} MB.")
+               f"holds before anything is written. Up to {IMPORT_LIMIT.replace(' ', NBSP)}.")
     added = st.session_state.pop("added", None)
     if added:
         st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
                       "Search now finds them."))
-        if added["notices"]:
-            with st.expander("Index update"):  # how much was embedded: the new entries only
-                for notice in added["notices"]:
-                    st.caption(md(notice))
+        index_update(added)
         with st.container(horizontal=True):
             st.button(md(f"Open {added['title']} →"), key="added-open", type="primary", on_click=go,
                       kwargs={"glossary": added["id"]})
             st.button("Ask a question →", key="added-ask", on_click=go, kwargs={"view": None})
     nonce = st.session_state.setdefault("upload_nonce", 0)  # a new key empties the uploader after an add
     upload = st.file_uploader("Glossary file", type=sorted({ext.lstrip(".") for ext in EXTENSIONS}),
-                              key=f"upload-{nonce}", max_upload_size=-(-MAX_IMPORT_BYTES // 1_000_000))
+                              key=f"upload-{nonce}", max_upload_size=MAX_IMPORT_MB,
+                              help=f"One glossary file of up to {IMPORT_LIMIT.replace(' ', NBSP)}; a larger one "
+                                   "is refused unread.")
     left, right = st.columns(2)
     glossary_id = left.text_input("Id (optional)", key=f"add_id-{nonce}", placeholder="from the file name",
                                   help="Letters, digits, '-', '_' or '.'; names the file corpus/ID.yaml.").strip()
@@ -359,12 +361,31 @@ def add_view(searcher: Searcher) -> None:
             st.error(md(str(exc)))
             return
         LOG.info("Added %s from the upload %s", path, preview.filename)
+        started = time.perf_counter()
         with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
             fresh = reload_engine(searcher)
-        st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
-                                     "notices": fresh.notices}
+        update = fresh.index_update
+        st.session_state["added"] = {
+            "id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
+            "update": update, "seconds": time.perf_counter() - started,
+            "notices": [n for n in fresh.notices if not update or n not in update.notes]}
         st.session_state["upload_nonce"] = nonce + 1
         st.rerun()
+
+
+def index_update(added: dict) -> None:
+    """What adding cost, as a user counts it: entries embedded (the new ones only), vectors reused, time taken.
+    Other notices (an index that cannot be written, a damaged cache) are shown as they are."""
+    update = added["update"]
+    with st.expander("Index update"):
+        with st.container(horizontal=True, gap="medium"):
+            if update is not None:
+                st.metric("Entries embedded", update.entries_embedded, width="content")
+                st.metric("Entries reused", update.entries_reused, width="content",
+                          help="Entries embedded before (the other glossaries): their vectors come from the cache.")
+            st.metric("Time taken", f"{added['seconds']:.1f} s", width="content")
+        for notice in added["notices"]:
+            st.caption(md(notice))
 
 
 def import_preview(preview) -> None:

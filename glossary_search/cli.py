@@ -84,6 +84,27 @@ def from_argv(text: str) -> str:
         return re.sub("[\ud800-\udfff]", "\ufffd", text)
 
 
+class _HelpFromCode(click.Option):
+    """An option whose help is written when --help is shown, from the constant it names: that constant lives
+    in a module too heavy to import for every command (concepts: numpy, scipy, bm25s, half a second)."""
+
+    def __init__(self, *args, help_from, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.help_from = help_from
+
+    def get_help_record(self, ctx):
+        self.help = self.help_from()
+        return super().get_help_record(ctx)
+
+
+def _threshold_help() -> str:
+    from .concepts import DEFAULT_THRESHOLDS
+
+    return ("Evidence (0-1: mean of definition similarity, name similarity and shared words) needed for 'same "
+            f"concept' (default: calibrated, {DEFAULT_THRESHOLDS.same:.2f}). Entries named alike (same term, alias, "
+            "acronym or 'See' reference) are one concept at any threshold.")
+
+
 corpus_option = click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), default=None,
                              help="Folder of glossary YAML files (default: the repo's corpus/).")
 
@@ -236,9 +257,7 @@ def related(corpus_dir, index_dir, model, backend, vector_store, term, top_k, as
 @cli.command()
 @common_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
-              help="Evidence (0-1: mean of definition similarity, name similarity and shared words) needed "
-                   "for 'same concept' (default: calibrated, 0.50). Entries named alike (same term, alias, "
-                   "acronym or 'See' reference) are one concept at any threshold.")
+              cls=_HelpFromCode, help_from=_threshold_help)
 @click.option("--band", "bands", type=click.Choice(["identical", "same", "related"]), multiple=True,
               help="Only these bands (repeatable; default: identical and same).")
 @click.option("-g", "--glossary", "glossaries", multiple=True, help="Only groups touching this glossary id.")
@@ -399,13 +418,10 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
       glossary-search import termbase.tbx --lang en
     """
     from .search import DEFAULT_CORPUS
-    from .termbase import MAX_IMPORT_BYTES, add_to_corpus, read_termbase
+    from .termbase import add_to_corpus, check_import_size, read_termbase
 
     try:
-        size = file.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise click.ClickException(f"{file}: the file is {size:,} bytes, over the {MAX_IMPORT_BYTES:,}-byte "
-                                       "import limit; split it into smaller glossaries.")
+        check_import_size(str(file), file.stat().st_size)  # before reading: the file may be huge
         data = file.read_bytes()
     except OSError as exc:
         raise click.ClickException(f"Cannot read {file}: {exc.strerror}") from exc

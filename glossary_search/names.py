@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,6 +23,9 @@ _TRAIL = re.compile(
     re.IGNORECASE,
 )
 _DIFFERENCE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|or|and)\b|,", re.IGNORECASE)
+# The combining diacritics NFKD splits off Latin, Greek and Cyrillic letters (é = e + U+0301): folded away.
+# Other scripts' combining signs (Devanagari virama, Arabic vowel marks) are parts of their words: kept.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _STOP = {
     "a", "an", "the", "is", "it", "in", "on", "of", "to", "for", "and", "or", "as", "at", "by", "be", "do",
     "we", "us", "me", "my", "our", "i", "how", "what", "why", "who", "are", "can", "vs", "if", "so", "no",
@@ -30,8 +34,18 @@ _STOP = {
 
 def fold(text: str) -> str:
     """Lower-case words only, plural 's' folded, so 'KPIs' meets 'KPI' and 'Channels' meets 'Channel'."""
-    words = re.findall(r"[0-9a-z]+", text.casefold())
+    words = _words(text)
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+def _words(text: str) -> list[str]:
+    """Case-folded words, accents folded (NFKD without its diacritics: 'Café' -> 'cafe', not 'caf'), other
+    scripts' letters and signs kept ('Время ожидания', 'हिंदी'). Pure ASCII, nearly every text, is one regex."""
+    if text.isascii():
+        return re.findall(r"[0-9a-z]+", text.casefold())
+    bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    # A word is letters and digits of any script and the marks inside it (Indic vowel signs and virama).
+    return "".join(ch if ch.isalnum() or unicodedata.category(ch)[0] == "M" else " " for ch in bare).split()
 
 
 def core_phrases(question: str) -> list[str]:

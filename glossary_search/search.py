@@ -37,7 +37,7 @@ from .keyword import shared_words, stem_words
 from .names import core_phrases
 from .prepared import Prepared, open_prepared, prepare, texts_key
 from .texts import DEFAULT_SCHEME, corpus_rows, rows_of_kind
-from .types import ConceptGroup, DuplicatePair, Entry, Hit, Related
+from .types import ConceptGroup, DuplicatePair, Entry, Hit, IndexUpdate, Related
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
@@ -180,6 +180,7 @@ class Searcher:
         self.weights = dict(weights or settings.weights)
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
+        self.index_update: IndexUpdate | None = None  # set by open() when it had to build: what it embedded
         self.keyword = prepared.keyword
         self.names = prepared.names
         self._see = prepared.see
@@ -233,17 +234,20 @@ class Searcher:
             from .embedder import SentenceTransformerEmbedder
 
             embedder = SentenceTransformerEmbedder(model, backend=backend, notify=notify)
+        update: list[IndexUpdate] = []
         index, row_entry, neighbours, _ = build_or_load(
             corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
-            progress=progress, notify=tell, prepared=prepared,
+            progress=progress, notify=tell, prepared=prepared, on_update=update.append,
         )
         if vector_store and vector_store != "faiss":
             from .stores import open_vector_store
 
             texts = [row.text for row in corpus_rows(corpus.entries, scheme)[0]]
             index = open_vector_store(vector_store, index, texts, embedder.model_id, notify=tell)
-        return cls(corpus, embedder, index, row_entry, scheme=scheme, notices=told, prepared=prepared,
-                   neighbours=neighbours)
+        searcher = cls(corpus, embedder, index, row_entry, scheme=scheme, notices=told, prepared=prepared,
+                       neighbours=neighbours)
+        searcher.index_update = update[-1] if update else None
+        return searcher
 
     # ---- asking ----------------------------------------------------------------------------------
     def ask(self, question: str, top_k: int = 5, glossaries: Sequence[str] | None = None) -> list[Hit]:
@@ -560,16 +564,27 @@ def label_strengths(hits: list[Hit], signals: dict, calibration: Calibration) ->
 
 def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DEFAULT_SCHEME,
                   rebuild: bool = False, progress: bool = False,
-                  notify: Callable[[str], None] | None = None, prepared: Prepared | None = None):
+                  notify: Callable[[str], None] | None = None, prepared: Prepared | None = None,
+                  on_update: Callable[[IndexUpdate], None] | None = None):
     """(faiss index, row -> entry map, mined neighbours or None, notices): the stored index when it matches,
     else a fresh build.
-    `prepared`: the corpus' hashes and row map, known already (the texts are made only to build)."""
+    `prepared`: the corpus' hashes and row map, known already (the texts are made only to build).
+    `on_update` receives what a build embedded (IndexUpdate); a stored index that serves as is sends nothing."""
     notify = notify or (lambda message: None)
     notices: list[str] = []
+    routine: list[str] = []  # the notices an IndexUpdate's figures stand for
 
     def tell(message: str) -> None:
         notices.append(message)
         notify(message)
+
+    def tell_routine(message: str) -> None:
+        routine.append(message)
+        tell(message)
+
+    def built(counts: tuple[int, int, int, int]) -> None:
+        if on_update:
+            on_update(IndexUpdate(*counts, notes=tuple(routine)))
 
     if prepared is not None and prepared.corpus is corpus and prepared.scheme == scheme:
         row_entry, corpus_hash, texts_hash = prepared.row_entry, prepared.content_hash, prepared.texts_hash
@@ -596,7 +611,7 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
             why = serves(stored)
             if why is None:
                 return stored.index, stored.row_entry, stored.neighbours, notices
-            tell(f"Index in {index_dir} is stale ({why}); rebuilding.")
+            tell_routine(f"Index in {index_dir} is stale ({why}); rebuilding.")
         except IndexFileError as exc:
             tell(f"{exc}; building it." if "No index" in str(exc) else f"{exc}; rebuilding.")
     can_write = store.writable(index_dir)
@@ -616,26 +631,31 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
                         return stored.index, stored.row_entry, stored.neighbours, notices
                 except IndexFileError:
                     pass
-                index, vectors = _build(cache, embedder, texts, progress, tell)
+                index, vectors, counts = _build(cache, embedder, texts, row_entry, progress, tell_routine)
                 neighbours = _mine(vectors, row_entry, kinds)
                 del vectors
                 manifest = _manifest(expected, index, getattr(embedder, "backend", "n/a"))
                 store.save(index_dir, manifest, index, row_entry, entry_ids, neighbours)
                 cache.save(texts)
+                built(counts)
                 return index, row_entry, neighbours, notices
         except (OSError, RuntimeError) as exc:  # disk full, a folder not writable: CURRENT is untouched
             tell(f"Cannot write the index in {index_dir} ({store.describe(exc)}); searching from memory for "
                  "this session, the index on disk is unchanged.")
     if index is None:
-        index, _ = _build(cache, embedder, texts, progress, tell)
+        index, _, counts = _build(cache, embedder, texts, row_entry, progress, tell_routine)
+        built(counts)
     return index, row_entry, None, notices  # neighbours mined when first needed
 
 
-def _build(cache, embedder, texts, progress, tell):
+def _build(cache, embedder, texts, row_entry, progress, tell):
+    """(index, vectors, IndexUpdate's counts): only the texts the cache lacks are embedded."""
+    entries = len({int(row_entry[i]) for i in cache.missing(texts, int(getattr(embedder, "dim", 0)))})
     vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
     distinct = len(set(texts))
     tell(f"Embedded {embedded} new text(s) of {distinct} distinct ({distinct - embedded} from the cache).")
-    return FaissIndex.build(vectors), vectors
+    counts = (entries, len(set(row_entry.tolist())) - entries, embedded, distinct - embedded)
+    return FaissIndex.build(vectors), vectors, counts
 
 
 def _mine(vectors: np.ndarray, row_entry: np.ndarray, kinds: np.ndarray) -> np.ndarray:

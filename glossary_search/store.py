@@ -354,12 +354,16 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def missing(self, texts: Sequence[str], dim: int) -> list[int]:
+        """Positions of the texts without a cached vector of this size: what `embed` sends to the model."""
+        return [i for i, t in enumerate(texts)
+                if (v := self._vectors.get(self.key(t))) is None or v.shape != (dim,)]
+
     def embed(self, embedder, texts: Sequence[str], show_progress: bool = False) -> tuple[np.ndarray, int]:
         """(vectors for texts, how many had to be embedded now)."""
         dim = int(getattr(embedder, "dim", 0))
         keys = [self.key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts)
-                          if k not in self._vectors or self._vectors[k].shape != (dim,)}.items())
+        missing = sorted({keys[i]: texts[i] for i in self.missing(texts, dim)}.items())
         if missing:
             fresh = embedder.embed([t for _, t in missing], show_progress=show_progress)
             self._vectors.update({k: v for (k, _), v in zip(missing, fresh)})

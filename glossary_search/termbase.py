@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 import tempfile
@@ -21,7 +22,11 @@ import yaml
 
 from .errors import CorpusError, ImportFileError, UsageError, brief
 
-MAX_IMPORT_BYTES = 5_000_000  # about 20,000 entries; a larger file is more likely a mistake than a glossary
+# About 20,000 entries; a larger file is more likely a mistake than a glossary. In decimal megabytes, the unit
+# Streamlit's uploader counts and shows ("5MB per file": 5,000,000 bytes), so every message says the same.
+MAX_IMPORT_MB = 5
+MAX_IMPORT_BYTES = MAX_IMPORT_MB * 1_000_000
+IMPORT_LIMIT = f"{MAX_IMPORT_MB} MB"
 FORMATS = ("csv", "tsv", "xlsx", "tbx", "txt", "yaml")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".tbx": "tbx", ".xml": "tbx",
               ".txt": "txt", ".text": "txt", ".yaml": "yaml", ".yml": "yaml"}
@@ -130,6 +135,14 @@ class _Builder:
         self.where.append(where)
 
 
+def check_import_size(name: str, size: int) -> None:
+    """Refuse a file over the import limit (the CLI before reading it), in the unit the uploader shows."""
+    if size > MAX_IMPORT_BYTES:
+        megabytes = math.ceil(size / 10_000) / 100  # rounded up: 5,000,001 bytes is 5.01 MB, not "5.00 MB, over 5"
+        raise ImportFileError(f"{name}: the file is {megabytes:.2f} MB, over the {IMPORT_LIMIT} import limit; "
+                              "split it into smaller glossaries.")
+
+
 def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossary_id: str | None = None,
                   title: str | None = None, columns: dict[str, str] | None = None, sheet: str | None = None,
                   lang: str = "en", encoding: str | None = None) -> ImportPreview:
@@ -139,9 +152,7 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
     number; without it, columns are found by their header names.
     """
     name = Path(filename).name or "upload"
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"{name}: the file is {len(data):,} bytes, over the {MAX_IMPORT_BYTES:,}-byte "
-                              "import limit; split it into smaller glossaries.")
+    check_import_size(name, len(data))
     fmt = fmt or EXTENSIONS.get(Path(filename).suffix.lower())
     if fmt not in FORMATS:
         raise ImportFileError(f"{name}: cannot tell the format from the extension "

@@ -97,3 +97,16 @@ class ConceptGroup:
 class Related:
     entry: Entry
     score: float
+
+
+@dataclass(frozen=True)
+class IndexUpdate:
+    """What refreshing the index did, in a user's terms (the app shows it after a glossary is added): entries
+    with a text the model embedded now, entries whose vectors all came from the embedding cache, and the same
+    in texts. `notes` are the notices these figures stand for (why the index was stale, with its hashes)."""
+
+    entries_embedded: int
+    entries_reused: int
+    texts_embedded: int
+    texts_reused: int
+    notes: tuple[str, ...] = ()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Milvus Lite against FAISS at 10k and 100k vectors (384-d, the default model's size): insert rate,
-single-query p50/p95 at top-10, and recall@10 of Milvus against FAISS exact search.
+"""Milvus Lite against FAISS at 10k and 100k vectors: insert rate, single-query p50/p95 at top-10, and recall@10
+of Milvus against FAISS exact search. 384-d by default (all-MiniLM-L6-v2's size; --dim 768 for all-mpnet-base-v2,
+the default model).
 
 Synthetic unit vectors, as in `bench.py --scale`: the engines' cost, not the model's.
 Usage: python scripts/bench_milvus.py [--sizes 10000 100000] [--queries 200]
@@ -39,9 +40,12 @@ def timed_queries(index, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--dim", type=int, default=384)
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="Vector counts to measure (default 10000 100000).")
+    parser.add_argument("--dim", type=int, default=384,
+                        help="Vector size (default 384, all-MiniLM-L6-v2's; 768: all-mpnet-base-v2's, the default "
+                             "model).")
+    parser.add_argument("--queries", type=int, default=200, help="Single queries timed per size (default 200).")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} UTC, load average {os.getloadavg()[0]:.1f}; "
           f"python scripts/bench_milvus.py {' '.join(sys.argv[1:])}\n")

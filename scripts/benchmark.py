@@ -644,7 +644,7 @@ def scale_markdown(r: ScaleResult, target_ms: float = 20.0) -> str:
 
 # --- the concept maths at scale: open, first ask, related, duplicates, map ----------------------------------
 class HashEmbedder:
-    """A deterministic bag-of-words hashing embedder (dim 384, like the default model): the scale rows time
+    """A deterministic bag-of-words hashing embedder (dim 384, like all-MiniLM-L6-v2): the scale rows time
     the concept maths and the index, not the model (the model's own throughput is measured above)."""
 
     model_id = "bench-hashing-384"

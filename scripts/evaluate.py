@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from glossary_search import evaluation as ev  # noqa: E402
+from glossary_search.embedder import BACKENDS, DEFAULT_BACKEND  # noqa: E402
 from glossary_search.search import Searcher  # noqa: E402
 
 
@@ -29,7 +30,7 @@ def main() -> None:
     parser.add_argument("--real-only", action="store_true",
                         help="Only the near-duplicate figures on the real glossaries (eval/real-glossaries).")
     parser.add_argument("--model", default=None, help="Embedding model: mpnet (default), minilm, or any name/path.")
-    parser.add_argument("--backend", default=None, help="torch (default) or onnx.")
+    parser.add_argument("--backend", default=None, help=f"{' or '.join(BACKENDS)} (default: {DEFAULT_BACKEND}).")
     parser.add_argument("--txtai", default=None, metavar="PYTHON",
                         help="A Python with txtai installed (a scratch venv): adds txtai's hybrid search over the "
                              "same entries, questions and model as a baseline in the same run.")

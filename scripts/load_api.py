@@ -2,8 +2,9 @@
 """Load test of `glossary-search serve` (a benchmark, not a unit test): N concurrent clients ask eval questions.
 
 For each client count it prints requests/s, p50/p95/p99 latency, errors, and the server's RSS at start and
-end. `--baseline` also measures, in the same run, a 20-line FastAPI around SentenceTransformer.encode +
-FAISS over the same model and corpus: the product's overhead over it is the figure to shrink.
+end. It also measures (unless `--no-baseline`), in the same run, a 20-line FastAPI around
+SentenceTransformer.encode + FAISS over the same model and corpus: the product's overhead over it is the figure
+to shrink.
 
 Each question is made unique (" #n" appended) so every request pays the encoder, as a stream of different
 users' questions would; `--repeat` sends them as they are (the query cache answers repeats).

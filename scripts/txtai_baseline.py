@@ -35,6 +35,10 @@ def entries(corpus: Path) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
+    asked = sys.argv[1:2] in (["-h"], ["--help"])
+    if asked or len(sys.argv) != 4:  # before importing txtai, so the usage shows in any environment
+        print(__doc__.strip(), file=sys.stdout if asked else sys.stderr)
+        sys.exit(0 if asked else 2)
     from txtai import Embeddings
 
     model, corpus, questions_file = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

@@ -6,6 +6,8 @@ import ast
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from glossary_search.termbase import IMPORT_LIMIT, MAX_IMPORT_MB
+
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -205,6 +207,10 @@ def test_add_view_offers_an_upload_and_the_corpus_downloads(app, real_searcher):
     app.run()
     assert not app.exception and not app.error
     assert [t.value for t in app.title] == ["Add a glossary"]
-    assert len(app.get("file_uploader")) == 1
+    (uploader,) = app.get("file_uploader")
+    # One limit, one unit: the uploader enforces and shows it, its help and the caption say the same.
+    limit = IMPORT_LIMIT.replace(" ", "\u00a0")  # kept on one line
+    assert uploader.proto.max_upload_size_mb == MAX_IMPORT_MB and limit in uploader.proto.help
+    assert any(f"Up to {limit}." in c.value for c in app.caption)
     assert len(app.get("download_button")) == 3  # CSV, Excel, TBX of every glossary
     assert any(f"({len(real_searcher.entries)} entries)" in c.value for c in app.caption)

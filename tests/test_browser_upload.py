@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from .browser_support import HAVE_CHROMIUM, PHONE, WIDE, app_server, chromium, settle, shoot
+from glossary_search.termbase import MAX_IMPORT_BYTES, MAX_IMPORT_MB
+
 from .conftest import CORPUS, seeded_index
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -59,6 +61,14 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         settle(page)
         before = corpus_state(corpus)
         error = page.locator('[data-testid="stAlertContentError"]')
+
+        # Over the limit: the uploader refuses it unsent, in the unit the page states ("Up to 5 MB").
+        upload(page, "huge.csv", b"x" * (MAX_IMPORT_BYTES + 1))
+        uploader = page.locator('[data-testid="stFileUploader"]')
+        assert f"File must be {MAX_IMPORT_MB:.1f}MB or smaller." in uploader.inner_text()
+        assert f"Up to {MAX_IMPORT_MB}\u00a0MB." in main_text(page)
+        assert page.get_by_role("button", name="to the corpus").count() == 0 and error.count() == 0
+        shoot(page, "add-too-large-1400")
 
         # Broken files: one sentence of error each, no button to add, nothing written.
         for name, data, says in (("![x](x.png) <b>b.csv", b"  \n", "![x](x.png) <b>b.csv: the file is empty."),
@@ -124,9 +134,14 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         page.get_by_text("Added 3 entries").wait_for(timeout=180_000)
         settle(page)
         page.get_by_text("Index update").click()
-        embedded = re.search(r"Embedded (\d+) new text\(s\) of (\d+) distinct \((\d+) from the cache\)",
-                             main_text(page))
-        assert embedded and 1 <= int(embedded[1]) <= 9 < int(embedded[3]), embedded  # only the new entries' texts
+        settle(page)
+        update = page.locator('[data-testid="stExpander"]').filter(has_text="Index update")
+        figures = dict(zip([m.inner_text() for m in update.locator('[data-testid="stMetricLabel"]').all()],
+                           [m.inner_text() for m in update.locator('[data-testid="stMetricValue"]').all()]))
+        assert figures["Entries embedded"] == "3" and figures["Entries reused"] == "236", figures  # only the new ones
+        assert re.fullmatch(r"\d+\.\d s", figures["Time taken"]), figures
+        shown = update.inner_text()
+        assert not re.search(r"[0-9a-f]{12}|stale|corpus_hash", shown), shown  # no internal hashes
         assert (corpus / "team.yaml").is_file()
         assert [p.name.startswith("team_") for p in (corpus / "sources").iterdir()] == [True]
         shoot(page, "add-done-1400")

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
+import shutil
+import stat
 import sys
+import time
 import types
 import zipfile
 from pathlib import Path
@@ -13,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from glossary_search import cli, models
-from glossary_search.embedder import SentenceTransformerEmbedder, resolve_model
+from glossary_search.embedder import (ONNX_CHECKSUM, ONNX_FILE, SentenceTransformerEmbedder, _export_intact,
+                                      resolve_model)
 from glossary_search.errors import ModelError
 
 
@@ -114,6 +120,94 @@ def test_a_damaged_cached_model_is_refused_with_what_to_do(monkeypatch, tmp_path
     (folder / models.WEIGHTS_FILE).write_bytes(b"not the weights")
     with pytest.raises(ModelError, match="do not match their pinned SHA-256; delete that folder"):
         models.mpnet_folder(tmp_path)
+
+
+# ---- verify once: a stamp beside the weights spares the full hash while the file is untouched ------------------
+@pytest.fixture
+def cached_weights(monkeypatch, tmp_path):
+    """A cached 'mpnet' folder holding small weights with their pinned hash, and a count of full hashes."""
+    monkeypatch.setattr(models, "MPNET_WEIGHTS_SHA256", hashlib.sha256(b"weights " * 1000).hexdigest())
+    monkeypatch.setattr(models, "part_files", lambda parts=(): pytest.fail("reassembled instead of reusing the cache"))
+    folder = tmp_path / f"all-mpnet-base-v2-{models.MPNET_WEIGHTS_SHA256[:12]}"
+    folder.mkdir()
+    (folder / models.WEIGHTS_FILE).write_bytes(b"weights " * 1000)
+    monkeypatch.setattr(models, "STAMP_SETTLE_NS", 0)  # written just now: no need to wait for a stamp here
+    hashed = []
+    real = models.sha256_file
+    monkeypatch.setattr(models, "sha256_file", lambda path: hashed.append(Path(path)) or real(path))
+    return folder / models.WEIGHTS_FILE, hashed
+
+
+def test_a_stamp_spares_the_full_hash_of_untouched_weights(cached_weights, tmp_path):
+    weights, hashed = cached_weights
+    old = os.umask(0o027)
+    try:
+        for _ in range(3):
+            assert models.mpnet_folder(tmp_path) == weights.parent
+    finally:
+        os.umask(old)
+    assert hashed == [weights]  # hashed once; the next two loads trusted the stamp
+    stamp = weights.with_name(weights.name + models.STAMP_SUFFIX)
+    assert stat.S_IMODE(stamp.stat().st_mode) == 0o640  # the umask's modes, like every file the product writes
+    assert json.loads(stamp.read_text())["sha256"] == models.MPNET_WEIGHTS_SHA256
+
+
+def test_touched_or_replaced_weights_are_hashed_again_in_full(cached_weights, tmp_path):
+    weights, hashed = cached_weights
+    models.mpnet_folder(tmp_path)
+    before = weights.stat()
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))  # touched: same bytes, another mtime
+    models.mpnet_folder(tmp_path)
+    assert len(hashed) == 2
+    copy = tmp_path / "copy"
+    shutil.copy2(weights, copy)  # same bytes and mtime, another inode
+    os.replace(copy, weights)
+    models.mpnet_folder(tmp_path)
+    models.mpnet_folder(tmp_path)
+    assert len(hashed) == 3  # re-hashed once, stamped again
+
+
+def test_weights_changed_in_place_after_their_stamp_are_refused(cached_weights, tmp_path):
+    weights, hashed = cached_weights
+    models.mpnet_folder(tmp_path)
+    stamped = weights.stat()
+    time.sleep(0.05)  # a later timestamp tick than the stamped one (a write in the same tick: see the next test)
+    with open(weights, "r+b") as f:  # one changed byte, same size, same inode
+        f.seek(100)
+        f.write(b"W")
+    assert (weights.stat().st_size, weights.stat().st_ino) == (stamped.st_size, stamped.st_ino)
+    with pytest.raises(ModelError, match="do not match their pinned SHA-256; delete that folder"):
+        models.mpnet_folder(tmp_path)
+    assert len(hashed) == 2 and not weights.with_name(weights.name + models.STAMP_SUFFIX).exists()
+
+
+def test_weights_written_moments_before_their_hash_get_no_stamp_yet(cached_weights, tmp_path, monkeypatch):
+    """A write in the same timestamp tick as the stamp would go unseen (git's 'racily clean' files): a file
+    changed less than STAMP_SETTLE_NS before its hash is hashed again at the next load."""
+    weights, hashed = cached_weights
+    monkeypatch.setattr(models, "STAMP_SETTLE_NS", 2_000_000_000)
+    models.mpnet_folder(tmp_path)
+    models.mpnet_folder(tmp_path)
+    assert len(hashed) == 2 and not weights.with_name(weights.name + models.STAMP_SUFFIX).exists()
+    later = time.time_ns() + 3_000_000_000
+    monkeypatch.setattr(models.time, "time_ns", lambda: later)
+    models.mpnet_folder(tmp_path)
+    models.mpnet_folder(tmp_path)
+    assert len(hashed) == 3
+
+
+def test_the_onnx_export_checksum_is_verified_once_too(cached_weights, tmp_path):
+    _, hashed = cached_weights
+    export = tmp_path / "onnx-export"
+    (export / "onnx").mkdir(parents=True)
+    (export / ONNX_FILE).write_bytes(b"onnx graph " * 1000)
+    (export / ONNX_CHECKSUM).write_text(hashlib.sha256(b"onnx graph " * 1000).hexdigest() + "\n")
+    assert _export_intact(export) and _export_intact(export)
+    assert hashed == [export / ONNX_FILE]
+    time.sleep(0.05)
+    with open(export / ONNX_FILE, "r+b") as f:
+        f.write(b"O")
+    assert not _export_intact(export)
 
 
 @pytest.mark.slow

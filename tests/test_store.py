@@ -52,6 +52,29 @@ def test_one_entry_edit_is_stale_and_re_embeds_only_that_entry(corpus_copy, tmp_
     assert "gauges" in s.ask("Likert Scale", top_k=1)[0].entry.definition
 
 
+def test_an_index_update_says_what_was_embedded_in_a_users_terms(corpus_copy, tmp_path, fake_embedder):
+    first = open_fake(corpus_copy, tmp_path / "idx", fake_embedder)
+    assert (first.index_update.entries_embedded, first.index_update.entries_reused) == (236, 0)
+    assert first.index_update.texts_reused == 0
+    assert open_fake(corpus_copy, tmp_path / "idx", fake_embedder).index_update is None  # served as stored
+    path = corpus_copy / "customer-service-terms.yaml"
+    path.write_text(path.read_text().replace("A survey scale that measures", "A survey scale that gauges"))
+    s = open_fake(corpus_copy, tmp_path / "idx", fake_embedder)
+    update = s.index_update
+    assert (update.entries_embedded, update.entries_reused, update.texts_embedded) == (1, 235, 2)
+    assert update.texts_embedded + update.texts_reused == first.index_update.texts_embedded  # every distinct text
+    # The figures stand for the routine notices (why it was stale, with its hashes); nothing else was said.
+    assert any("stale (corpus_hash" in n for n in update.notes) and set(s.notices) == set(update.notes)
+
+    (cache,) = (tmp_path / "idx" / "cache").glob("embeddings-*.npz")
+    cache.write_bytes(b"not a zip")
+    path.write_text(path.read_text().replace("gauges", "measures"))
+    s = open_fake(corpus_copy, tmp_path / "idx", fake_embedder)
+    assert s.index_update.entries_embedded == 236  # the cache was lost: everything embedded again, and said so
+    assert [n for n in s.notices if n not in s.index_update.notes] == [
+        n for n in s.notices if "embedding cache" in n and "damaged" in n]
+
+
 def test_other_model_or_size_triggers_rebuild(corpus_copy, tmp_path, fake_embedder):
     open_fake(corpus_copy, tmp_path / "idx", fake_embedder)
     fake_embedder.model_id = "another-model"

@@ -13,7 +13,9 @@ from glossary_search import cli
 from glossary_search.corpus import load_corpus, load_glossary
 from glossary_search.errors import ImportFileError, UsageError
 from glossary_search.termbase import (
+    IMPORT_LIMIT,
     MAX_IMPORT_BYTES,
+    MAX_IMPORT_MB,
     add_to_corpus,
     check_addable,
     export_bytes,
@@ -143,9 +145,12 @@ def test_a_named_encoding_reads_a_windows_file():
     assert p.entries[0]["term"] == "Café"
 
 
-def test_size_limit():
-    with pytest.raises(ImportFileError, match=r"big\.csv: the file is 5,000,001 bytes, over the 5,000,000-byte"):
-        read_termbase(b"x" * (MAX_IMPORT_BYTES + 1), "big.csv")
+def test_size_limit_in_the_unit_the_uploader_shows():
+    assert MAX_IMPORT_BYTES == MAX_IMPORT_MB * 1_000_000 and IMPORT_LIMIT == f"{MAX_IMPORT_MB} MB"
+    with pytest.raises(ImportFileError, match=r"^big\.csv: the file is 5\.01 MB, over the 5 MB import limit; split"):
+        read_termbase(b"x" * (MAX_IMPORT_BYTES + 1), "big.csv")  # rounded up: never "5.00 MB, over 5 MB"
+    with pytest.raises(ImportFileError, match="is empty"):  # exactly the limit passes the size check
+        read_termbase(b" " * MAX_IMPORT_BYTES, "full.csv")
 
 
 # ---- Excel -----------------------------------------------------------------------------------------------
@@ -320,7 +325,9 @@ def test_cli_import_errors_are_one_line(tmp_path, corpus_copy):
     big = tmp_path / "big.csv"
     big.write_bytes(b"x" * (MAX_IMPORT_BYTES + 1))
     result = invoke("import", big, "--corpus", corpus_copy)
-    assert result.exit_code == 1 and "over the 5,000,000-byte import limit" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr == f"glossary-search: error: {big}: the file is 5.01 MB, over the 5 MB import limit; split it " \
+                            "into smaller glossaries.\n"
     result = invoke("import", bad, "--corpus", corpus_copy, "--columns", "term")
     assert result.exit_code == 2 and "'term' is not ROLE=COLUMN" in result.stderr
     assert sorted(p.name for p in corpus_copy.glob("*.yaml")) == sorted(p.name for p in CORPUS.glob("*.yaml"))
