@@ -95,6 +95,11 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def words(self) -> frozenset[str]:
+        """The whole words the model's tokenizer knows (not sub-word pieces): what spelling leaves alone."""
+        vocabulary = getattr(self._model.tokenizer, "get_vocab", dict)()
+        return frozenset(w for w in vocabulary if w.isalpha())
+
     def token_count(self, text: str) -> int:
         """Tokens the model would see before truncation (to tell a user their question was cut)."""
         return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])

@@ -7,7 +7,7 @@ import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from .index import FaissIndex, faiss_version
 from .keyword import shared_words, stem_words
 from .names import core_phrases
 from .prepared import Prepared, open_prepared, prepare, texts_key
+from .spelling import Speller
 from .texts import DEFAULT_SCHEME, corpus_rows, rows_of_kind
 from .types import ConceptGroup, DuplicatePair, Entry, Hit, IndexUpdate, Related
 
@@ -204,6 +205,8 @@ class Searcher:
         self._thread_lock = threading.Lock()
         self._map = None
         self._map_lock = threading.Lock()
+        words = getattr(embedder, "words", None)  # a model without a tokenizer vocabulary: no correction
+        self.speller = Speller(words, self._texts) if words else None
 
     # ---- opening -------------------------------------------------------------------------------
     @classmethod
@@ -257,13 +260,24 @@ class Searcher:
         text, notices = clean_question(question)
         top_k = check_top_k(top_k)
         allowed = self._glossary_mask(glossaries)
-        signals = self.signals(text)
+        searched, corrections = self.spelled(text)
+        if corrections:
+            notices.append("Spelling corrected: " + ", ".join(f"{a} → {b}" for a, b in corrections) + ".")
+        signals = self.signals(searched)
         fused = fuse(signals, self.weights, self.fusion)
         fused = np.where(allowed, fused, -1.0)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
-        question_stems = set(stem_words(text))
+        question_stems = set(stem_words(searched))
         hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
         return Answer(text, label_strengths(hits, signals, self.calibration), notices)
+
+    def spelled(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The question with misspelt words corrected to corpus words (spelling.py), and what was changed."""
+        return self.speller.correct(text) if self.speller else (text, [])
+
+    def _texts(self) -> Iterator[str]:
+        for e in self.entries:
+            yield from (e.term, *e.aliases, e.definition)
 
     def signals(self, text: str) -> dict:
         """Raw per-entry signals: dense cosine, BM25, and name matches (with an array of their scores)."""
@@ -278,8 +292,8 @@ class Searcher:
 
     def fused_scores(self, text: str, weights: dict[str, float] | None = None,
                      fusion: str | None = None) -> tuple[np.ndarray, dict]:
-        """Per-entry fused score and the raw signals behind it."""
-        signals = self.signals(text)
+        """Per-entry fused score and the raw signals behind it (misspelt words corrected, as ask does)."""
+        signals = self.signals(self.spelled(text)[0])
         return fuse(signals, weights or self.weights, fusion or self.fusion), signals
 
     def dense_scores(self, text: str) -> tuple[np.ndarray, float]:

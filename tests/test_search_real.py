@@ -34,6 +34,20 @@ def test_names_acronyms_and_typos_land_on_the_entry(real_searcher, question, ter
     assert hit.entry.term.startswith(term.split(" Score")[0]) and hit.matched == matched
 
 
+@pytest.mark.parametrize("question, term", [("custmer retension", "Customer Retention"),
+                                            ("gamefication for call center agents", "Gamification")])
+def test_misspelt_words_are_corrected_and_the_user_is_told(real_searcher, question, term):
+    # The model reads 'custmer retension' nearer Escalation; corrected, it reads the term.
+    answer = real_searcher.answer(question, top_k=3)
+    assert answer.hits[0].entry.term == term
+    assert any(n.startswith("Spelling corrected: ") for n in answer.notices)
+
+
+def test_real_words_are_not_corrected(real_searcher):
+    answer = real_searcher.answer("customers hanging up before an agent answers, desks and chargers")
+    assert not any(n.startswith("Spelling corrected") for n in answer.notices)
+
+
 def test_hits_carry_term_definition_glossary_score_and_reason(real_searcher):
     hits = real_searcher.ask("how long do customers wait in the queue", top_k=5)
     assert len(hits) == 5
