@@ -1,8 +1,10 @@
 """Entries the glossaries themselves name as one concept, before any vector is compared.
 
-Three kinds of naming say so: the same term or alias ('Churn Rate' in two glossaries, 'Channels' and
-an entry with the alias 'Channel'), the same acronym on nested names ('Customer Satisfaction (CSAT)' and
-'Customer Satisfaction Score (CSAT)', but not the two CSRs), and 'See X.' cross-references.
+Three kinds of naming say so: the same term ('Churn Rate' in two glossaries), the same acronym on nested
+names ('Customer Satisfaction (CSAT)' and 'Customer Satisfaction Score (CSAT)', but not the two CSRs), and
+'See X.' cross-references. An alias is not one of them: it is a name the entry also goes by, often a looser
+one ('Call Center', alias 'Contact Center', where other glossaries define the two apart), so it joins no
+one else's term; it counts as evidence, through the names vector (texts.names_text), like any wording.
 
 Names are compared as stemmed words, so morphological variants of one name are one name ('Abandon Rate'
 and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
@@ -39,8 +41,8 @@ def name_key(name: str) -> str:
     return " ".join(stem(w) for w in normalize_name(name).split())
 
 
-def _names(entry: Entry) -> set[str]:
-    return {key for key in (name_key(n) for n in (entry.term, *entry.aliases)) if key}
+def _term_key(entry: Entry) -> str:
+    return name_key(entry.term)
 
 
 def is_acronym(text: str) -> bool:
@@ -77,8 +79,9 @@ def _acronym_key(acronym: str) -> str:
 
 
 def same_name(a: Entry, b: Entry) -> bool:
-    """A shared term or alias, or a shared acronym on names nested one in the other."""
-    if _names(a) & _names(b):
+    """One term (stemmed words), or a shared acronym on names nested one in the other."""
+    key = _term_key(a)
+    if key and key == _term_key(b):
         return True
     return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
@@ -132,11 +135,11 @@ def acronyms(entry: Entry) -> set[str]:
 
 def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
     """Pairs (i, j), i < j, that `same_name` joins, enough to connect every such pair (a spanning set:
-    8,000 entries sharing one term give 7,999 links, not 32 million). Entries sharing a term or alias
-    are chained; under a shared acronym only distinct names are compared, each once."""
+    8,000 entries sharing one term give 7,999 links, not 32 million). Entries sharing a term are chained;
+    under a shared acronym only distinct names are compared, each once."""
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
-        for key in _names(e):
+        if key := _term_key(e):
             buckets["name:" + key].append(i)
         if e.acronym:
             buckets["acronym:" + e.acronym.casefold()].append(i)

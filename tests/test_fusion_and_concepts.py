@@ -138,7 +138,7 @@ def test_cross_references_are_one_concept_with_their_target_and_never_compared_b
     assert duplicate_pairs([pointer, other_pointer], EntryViews(vectors[1:], vectors[1:])) == []
 
 
-def test_same_name_joins_terms_aliases_and_nested_acronyms_but_not_acronym_collisions():
+def test_same_name_joins_terms_and_nested_acronyms_but_not_aliases_or_acronym_collisions():
     csat = E(1, "Customer Satisfaction", "x", "CSAT", glossary="g1")
     csat_score = E(2, "Customer Satisfaction Score", "y", "CSAT", glossary="g2")
     rep = E(3, "Customer Service Representative", "z", "CSR")
@@ -147,9 +147,28 @@ def test_same_name_joins_terms_aliases_and_nested_acronyms_but_not_acronym_colli
     contact_channels = Entry(glossary="g2", position=6, term="Contact Channels", definition="u", aliases=("Channel",))
     assert same_name(csat, csat_score)  # 'Customer Satisfaction (CSAT)' is 'Customer Satisfaction Score (CSAT)'
     assert not same_name(rep, responsibility)  # one acronym, two concepts
-    assert same_name(channels, contact_channels)  # the glossary's alias 'Channel'
+    assert not same_name(channels, contact_channels)  # an alias is evidence (the names vector), not identity
     assert same_name(E(7, "KPIs", "a"), E(8, "KPI", "b"))
-    assert name_links([csat, csat_score, rep, responsibility, channels, contact_channels]) == [(0, 1), (4, 5)]
+    assert name_links([csat, csat_score, rep, responsibility, channels, contact_channels]) == [(0, 1)]
+
+
+def test_an_alias_does_not_chain_two_terms_other_glossaries_define_apart():
+    """'Call Center' with the alias 'Contact Center' once made every Call Center and Contact Center one
+    named class (connected components), whatever their definitions; they are now compared by meaning."""
+    entries = [Entry(glossary="g1", position=1, term="Call Center", definition="a place that takes calls",
+                     aliases=("Contact Center",)),
+               E(2, "Call Center", "a facility for telephone calls", glossary="g2"),
+               E(3, "Contact Center", "a hub for phone, chat, email and social media", glossary="g2"),
+               E(4, "Contact Center", "a department serving customers on every channel", glossary="g3")]
+    assert name_links(entries) == [(0, 1), (2, 3)]
+    definitions = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(1, 1, 0), unit(1, 1, 0.1)])
+    names = np.stack([unit(1, 0.8, 0), unit(1, 0.3, 0), unit(0.3, 1, 0), unit(0.3, 1, 0)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.classes[0] == scorer.classes[1] and scorer.classes[0] != scorer.classes[2]
+    across = scorer.pair(0, 2, t)
+    assert across.basis == "meaning" and across.band == "related"
+    assert scorer.pair(2, 3, t).basis == "named"
 
 
 def test_namesakes_are_one_concept_and_are_compared_to_others_together():
