@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import acronym_links, acronyms, different_heads, identity_classes, name_links, nested
+from .identity import acronym_links, acronyms, different_heads, identity_classes, name_links, narrows, nested
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -89,7 +89,8 @@ class PairScorer:
     pairs, so a term defined in three glossaries is judged on all three definitions, and an entry and its
     namesakes always land on the same side of the threshold. A cross-reference's own text ('See X.')
     defines nothing, so it is never compared by its words. Two classes whose names nest with different
-    heads ('Queue' and 'Queue Time') are at most related, however close their definitions.
+    heads ('Queue' and 'Queue Time') are at most related, however close their definitions, and so are two
+    classes one of which names the other qualified ('Contact Center CRM', abbreviated CRM, and 'CRM').
     """
 
     def __init__(self, entries: Sequence[Entry], views: EntryViews, declared: Iterable[tuple[int, int]] = (),
@@ -116,6 +117,7 @@ class PairScorer:
         self._between: dict[tuple[int, int], float | None] = {}
         self._heads_apart: dict[tuple[int, int], bool] = {}
         self._acronyms_apart: dict[tuple[int, int], bool] = {}
+        self._narrower: dict[tuple[int, int], bool] = {}
 
     @cached_property
     def _words(self) -> list[set[str]]:
@@ -170,6 +172,16 @@ class PairScorer:
                                                      for a, b in self._member_pairs(key)))
         return self._acronyms_apart[key]
 
+    def narrower(self, i: int, j: int) -> bool:
+        """True when a member of one class is a member of the other qualified (identity.narrows): 'Contact
+        Center CRM' abbreviates as CRM only its part, so it is a kind of CRM, not CRM."""
+        key = self._class_key(i, j)
+        if key not in self._narrower:
+            self._narrower[key] = key[0] != key[1] and any(
+                narrows(self.entries[a], self.entries[b]) or narrows(self.entries[b], self.entries[a])
+                for a, b in self._member_pairs(key))
+        return self._narrower[key]
+
     def pair(self, i: int, j: int, t: Thresholds = DEFAULT_THRESHOLDS) -> DuplicatePair | None:
         """The banded pair of entries i and j, or None when they are unrelated."""
         a, b = self.entries[i], self.entries[j]
@@ -187,6 +199,8 @@ class PairScorer:
                 band, basis = "related", "heads"
             elif band == "same" and self.acronyms_apart(i, j):
                 band, basis = "related", "acronyms"
+            elif band == "same" and self.narrower(i, j):
+                band, basis = "related", "narrower"
         if band is None:
             return None
         similarity, name_similarity = self.cosines(i, j)

@@ -15,7 +15,9 @@ acronym ('AHT') and the term that declares it ('Average Handle Time (AHT)'), a d
 initials of a name that gives none, or one acronym on names that do not nest. Those count only when the
 definitions agree, which needs the vectors (concepts.PairScorer).
 
-Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue.
+Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue; and
+'Contact Center Customer Relationship Management (CRM)', whose acronym spells only part of its term, is a
+kind of CRM, not CRM.
 """
 from __future__ import annotations
 
@@ -52,9 +54,44 @@ def is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9&/.+-]{2,12}", text)) and upper >= 2 and upper * 2 >= len(text)
 
 
+def _words(term: str) -> list[str]:
+    return [w for w in re.split(r"[\s/-]+", re.sub(r"\([^)]*\)", " ", term)) if w[:1].isalnum()]
+
+
+def _spelled(words: Sequence[str]) -> set[str]:
+    """The initials of some words, with and without their small words, as acronym keys."""
+    variants = ("".join(w[0] for w in words), "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP))
+    return {_acronym_key(v) for v in variants if v}
+
+
+def abbreviates_part(entry: Entry) -> bool:
+    """True when the entry's acronym spells only part of its term, not the whole: 'Contact Center Customer
+    Relationship Management (CRM)' is CRM in a contact center, a narrower thing than CRM, so that acronym
+    names the part, not the entry. An acronym that spells no part ('Customer Satisfaction Score (CSAT)') or
+    the whole term is the entry's own."""
+    if not entry.acronym:
+        return False
+    words, key = _words(entry.term), _acronym_key(entry.acronym)
+    if key in _spelled(words):
+        return False
+    return any(key in _spelled(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)
+               if j - i < len(words))
+
+
+def narrows(a: Entry, b: Entry) -> bool:
+    """True when a is b qualified: a's acronym abbreviates only part of a's term, and b goes by that acronym
+    ('Contact Center Customer Relationship Management (CRM)' and 'Customer Relationship Management (CRM)')."""
+    return abbreviates_part(a) and _acronym_key(a.acronym) in acronyms(b)
+
+
+def declared_acronym(entry: Entry) -> str | None:
+    """The entry's acronym field, unless it abbreviates only part of the term (`abbreviates_part`)."""
+    return entry.acronym if entry.acronym and not abbreviates_part(entry) else None
+
+
 def own_acronyms(entry: Entry) -> set[str]:
     """Acronyms the glossary itself gives the entry: its acronym field, or its term when that is one."""
-    found = {entry.acronym} if entry.acronym else set()
+    found = {acronym} if (acronym := declared_acronym(entry)) else set()
     if is_acronym(entry.term):
         found.add(entry.term)
     return {_acronym_key(a) for a in found}
@@ -65,12 +102,10 @@ def initials(entry: Entry) -> set[str]:
     its small words ('Cost per Contact' -> CPC and CC); none for a one-word name or short initials."""
     if own_acronyms(entry):
         return set()
-    words = [w for w in re.split(r"[\s/-]+", re.sub(r"\([^)]*\)", " ", entry.term)) if w[:1].isalnum()]
+    words = _words(entry.term)
     if len(words) < 2:
         return set()
-    variants = {"".join(w[0] for w in words),
-                "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP)}
-    return {_acronym_key(v) for v in variants if len(v) >= MIN_INITIALS}
+    return {key for key in _spelled(words) if len(key) >= MIN_INITIALS}
 
 
 def _acronym_key(acronym: str) -> str:
@@ -83,7 +118,8 @@ def same_name(a: Entry, b: Entry) -> bool:
     key = _term_key(a)
     if key and key == _term_key(b):
         return True
-    return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
+    acronym_a, acronym_b = declared_acronym(a), declared_acronym(b)
+    return bool(acronym_a and acronym_b and acronym_a.casefold() == acronym_b.casefold()
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
 
 
@@ -141,8 +177,8 @@ def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
     for i, e in enumerate(entries):
         if key := _term_key(e):
             buckets["name:" + key].append(i)
-        if e.acronym:
-            buckets["acronym:" + e.acronym.casefold()].append(i)
+        if acronym := declared_acronym(e):
+            buckets["acronym:" + acronym.casefold()].append(i)
     links: set[tuple[int, int]] = set()
     for key, members in buckets.items():
         members = sorted(set(members))

@@ -352,3 +352,26 @@ def test_names_abbreviated_differently_are_at_most_related():
     groups = concept_groups(entries, scorer.pairs(t))
     assert all({e.term for e in g.entries} != {"First Response Time", "Average Response Time"}
                for g in groups if g.band != "related")
+
+
+def test_an_acronym_of_part_of_a_term_names_that_part_and_the_whole_is_a_narrower_kind():
+    """'Contact Center Customer Relationship Management (CRM)' abbreviates as CRM only its part: it is CRM
+    in a contact center. It is not named one with 'Customer Relationship Management (CRM)' nor with 'CRM',
+    and by meaning it is at most related; an acronym of no part ('CSAT') or of the whole stays the entry's."""
+    from glossary_search.identity import abbreviates_part, narrows
+
+    qualified = E(1, "Contact Center Customer Relationship Management", "CRM software used in a call center", "CRM")
+    crm = E(2, "Customer Relationship Management", "software and practice of managing customers", "CRM", glossary="g2")
+    crm_only = E(3, "CRM", "systems that record interactions with customers", glossary="g3")
+    assert abbreviates_part(qualified) and not abbreviates_part(crm)
+    assert not abbreviates_part(E(4, "Customer Satisfaction Score", "x", "CSAT"))
+    assert not abbreviates_part(E(5, "Cost per Contact", "x", "CPC"))
+    assert narrows(qualified, crm) and narrows(qualified, crm_only) and not narrows(crm, qualified)
+    assert not same_name(qualified, crm) and name_links([qualified, crm]) == []
+    assert acronym_links([qualified, crm, crm_only]) == [(1, 2)]  # the CRM-only term meets CRM, not its kind
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(1, 0.1, 0)])
+    scorer = PairScorer([qualified, crm, crm_only], EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.classes[1] == scorer.classes[2] != scorer.classes[0]
+    capped = scorer.pair(0, 1, t)
+    assert capped.evidence >= t.same and (capped.band, capped.basis) == ("related", "narrower")
