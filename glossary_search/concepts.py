@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import acronym_links, acronyms, different_heads, identity_classes, name_links, narrows, nested
+from .identity import acronyms, candidate_links, different_heads, identity_classes, name_links, narrows, nested
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -17,7 +17,8 @@ CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplica
 # From this many entries the neighbours are mined approximately (HNSW, index.approximate_nearest_rows): the
 # exact n x n product takes about 10 minutes at 100k entries on two cores. Below it, mining is exact.
 APPROXIMATE_FROM = 20_000
-# Definition cosine at which two entries one acronym names are one concept (identity.acronym_links). Chosen
+# Definition cosine at which two entries one acronym names are one concept (identity.acronym_links; the same
+# bar for a name a definition states, identity.stated_links). Chosen
 # on the tune split of eval/duplicates.yaml. all-MiniLM-L6-v2: 71 of its 72 same-concept pairs with two
 # definitions are at least this close, the only acronym collisions of the corpus, the CSRs, at 0.23 and 0.26.
 # all-mpnet-base-v2 (re-checked): the CSRs at 0.26 and 0.32, and no same pair between 0.305 and 0.371, so
@@ -97,16 +98,17 @@ class PairScorer:
                  agree: float = DEFINITIONS_AGREE,
                  links: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None,
                  neighbours: np.ndarray | None = None):
-        """`links`: identity.name_links and identity.acronym_links of the entries, when known already;
+        """`links`: identity.name_links and identity.candidate_links of the entries, when known already;
         `neighbours`: `neighbour_pairs` of the entries' mining vectors, when known already (the index build
         stores them)."""
         self.entries = entries
         self.views = views
         self._neighbours = neighbours
-        named, by_acronym = links if links is not None else (name_links(entries), acronym_links(entries))
+        named, candidates = links if links is not None else (name_links(entries), candidate_links(entries))
         named = list(named)
-        # One acronym is a name only when the definitions agree (CSR names two different things).
-        named += [(i, j) for i, j in by_acronym
+        # One acronym, or a name a definition states ('also known as'), joins only when the definitions agree
+        # (CSR names two different things).
+        named += [(i, j) for i, j in candidates
                   if not (entries[i].see or entries[j].see)
                   and float(views.definition[i] @ views.definition[j]) >= agree]
         self.name_classes = identity_classes(len(entries), named)  # without 'See X.': what 'named' means

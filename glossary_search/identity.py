@@ -12,8 +12,10 @@ and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
 Acronyms can name a concept too, but they collide (CSR: Customer Service Representative, Corporate Social
 Responsibility), so a match by acronym alone is only a candidate (`acronym_links`): a term that is only an
 acronym ('AHT') and the term that declares it ('Average Handle Time (AHT)'), a declared acronym and the
-initials of a name that gives none, or one acronym on names that do not nest. Those count only when the
-definitions agree, which needs the vectors (concepts.PairScorer).
+initials of a name that gives none, or one acronym on names that do not nest. So is a name a definition
+states ('Also known as Customer Service Specialists (CSS), agents, advisors': `stated_links`), which may be
+looser than the concept. Those count only when the definitions agree, which needs the vectors
+(concepts.PairScorer).
 
 Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue; and
 'Contact Center Customer Relationship Management (CRM)', whose acronym spells only part of its term, is a
@@ -162,6 +164,74 @@ def acronym_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
             if (key in own[i] or key in own[j]) and not same_name(entries[i], entries[j]):
                 found.add((i, j))
     return sorted(found)
+
+
+# A definition naming its own concept in so many words: 'Also known as Customer Service Specialists (CSS),
+# agents, advisors, etc.', 'also called a (call center) representative, rep or CSR'.
+_STATED = re.compile(r"\b(?:also|sometimes|often|commonly|otherwise|usually)\s+(?:called|known as|referred to as|"
+                     r"termed|named)\b|\ba\.k\.a\.|\baka\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.;:!?]|\b(?:this|which|that|who|is|are|was|were)\b", re.IGNORECASE)
+_ITEM = re.compile(r",|\bor\b|\band\b|/", re.IGNORECASE)
+MAX_STATED_WORDS = 5  # a longer item is prose, and ends the list
+
+
+def stated_names(entry: Entry) -> tuple[set[str], set[str]]:
+    """(name keys, acronym keys) the definition itself gives the concept after 'also known as', 'also
+    called', 'aka' and the like, up to the end of the clause; a parenthesised word in a name is optional
+    ('a (call center) representative': 'call center representative' and 'representative')."""
+    names: set[str] = set()
+    found_acronyms: set[str] = set()
+    for match in _STATED.finditer(entry.definition):
+        clause = _CLAUSE_END.split(entry.definition[match.end():], maxsplit=1)[0]
+        for item in _ITEM.split(clause):
+            item = re.sub(r"^\s*(?:a|an|the)\s+", " ", item, flags=re.IGNORECASE).strip(" \t\n'\"")
+            if not item or item.casefold().rstrip(".") == "etc":
+                continue
+            inside = re.findall(r"\(([^)]*)\)", item)
+            bare = " ".join(re.sub(r"\([^)]*\)", " ", item).split())
+            if len(bare.split()) > MAX_STATED_WORDS:
+                break
+            for part in inside:
+                if is_acronym(part):
+                    found_acronyms.add(_acronym_key(part))
+                elif bare:
+                    names.add(name_key(item.replace("(", " ").replace(")", " ")))
+            if is_acronym(bare):
+                found_acronyms.add(_acronym_key(bare))
+            elif bare:
+                names.add(name_key(bare))
+    return {n for n in names if n}, {a for a in found_acronyms if a}
+
+
+def stated_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j: entry i's definition names j's term or acronym (`stated_names`). Candidates only,
+    as acronyms are: the name may be looser than the concept, or collide ('CSR'). One entry per distinct
+    term is linked (entries sharing a term are one class already)."""
+    stated = [stated_names(e) if not e.see else (set(), set()) for e in entries]
+    wanted_names = set().union(*(names for names, _ in stated))
+    wanted_acronyms = set().union(*(found for _, found in stated))
+    if not wanted_names and not wanted_acronyms:
+        return []
+    by_name: dict[str, int] = {}
+    by_acronym: dict[str, dict[str, int]] = defaultdict(dict)
+    for j, e in enumerate(entries):
+        key = _term_key(e)
+        if key in wanted_names:
+            by_name.setdefault(key, j)
+        for acronym in own_acronyms(e) & wanted_acronyms:
+            by_acronym[acronym].setdefault(key, j)
+    found = set()
+    for i, (names, found_acronyms) in enumerate(stated):
+        targets = [by_name[n] for n in names if n in by_name]
+        targets += [j for a in found_acronyms for j in by_acronym.get(a, {}).values()]
+        found.update((min(i, j), max(i, j)) for j in targets
+                     if _term_key(entries[j]) != _term_key(entries[i]))
+    return sorted(found)
+
+
+def candidate_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """`acronym_links` and `stated_links` together: pairs one concept when their definitions agree."""
+    return sorted(set(acronym_links(entries)) | set(stated_links(entries)))
 
 
 def acronyms(entry: Entry) -> set[str]:

@@ -375,3 +375,34 @@ def test_an_acronym_of_part_of_a_term_names_that_part_and_the_whole_is_a_narrowe
     assert scorer.classes[1] == scorer.classes[2] != scorer.classes[0]
     capped = scorer.pair(0, 1, t)
     assert capped.evidence >= t.same and (capped.band, capped.basis) == ("related", "narrower")
+
+
+def test_a_name_a_definition_states_is_a_candidate_that_counts_when_the_definitions_agree():
+    """'Also known as ... agents' and 'also called a (call center) representative, rep or CSR' name the concept
+    in so many words: the bare 'Agent' meets the representatives, never Corporate Social Responsibility."""
+    from glossary_search.identity import candidate_links, stated_links, stated_names
+
+    reps = E(1, "Customer Service Representatives", "A person employed to help customers. Also known as Customer "
+             "Service Specialists (CSS), agents, advisors, etc.", "CSR", glossary="g1")
+    agent = E(2, "Agent", "A person who handles customer contacts.", glossary="g2")
+    ccmath = E(3, "Agent", "Someone employed in a call center; also called a (call center) representative, rep or CSR.",
+               glossary="g3")
+    responsibility = E(4, "Corporate Social Responsibility", "Giving back to society.", "CSR", glossary="g4")
+    care = E(5, "Customer Care", "Also known as customer service or client service, this refers to helping "
+             "customers before and after a purchase.", glossary="g1")
+    assert stated_names(reps) == ({"custom servic specialist", "agent", "advisor"}, {"css"})
+    assert stated_names(ccmath) == ({"call center repres", "repres", "rep"}, {"csr"})
+    assert stated_names(care) == ({"custom servic", "client servic"}, set())
+    assert stated_names(agent) == (set(), set())
+    entries = [reps, agent, ccmath, responsibility]
+    assert stated_links(entries) == [(0, 1), (0, 2), (2, 3)]  # one per distinct term; CSR both ways
+    assert set(stated_links(entries)) <= set(candidate_links(entries))
+    # The representatives and both agents describe one person; Corporate Social Responsibility does not.
+    definitions = np.stack([unit(1, 0.3, 0), unit(1, 0, 0), unit(1, 0.4, 0), unit(0, 0.1, 1)])
+    names = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3)
+    assert len({scorer.classes[i] for i in (0, 1, 2)}) == 1 and scorer.classes[3] != scorer.classes[0]
+    assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("same", "named")
+    apart = scorer.pair(2, 3, t)
+    assert apart is None or apart.basis == "meaning"
