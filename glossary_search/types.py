@@ -79,7 +79,8 @@ class DuplicatePair:
     # "meaning": the mean of the three above, over the two entries and their namesakes;
     # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related;
     # "acronyms": as "meaning", but the two are abbreviated differently (FRT, ART), which caps it at related;
-    # "narrower": as "meaning", but one is the other qualified ('Contact Center CRM' (CRM), 'CRM'): related.
+    # "narrower": as "meaning", but one is the other qualified ('Contact Center CRM' (CRM), 'CRM'): related;
+    # "apart": as "meaning", short of the more evidence asked of two terms one glossary defines: related.
     basis: str = "meaning"
 
 

@@ -109,7 +109,8 @@ def test_canonical_name_is_the_most_common_term_with_acronym():
 def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
     names = ["NPS", "Promoter Score", "CSAT", "Satisfaction", "Chatbot"]
     texts = ["promoters recommend", "likelihood referral", "satisfied buyers", "happy clients", "software robot"]
-    entries = [E(i, t, d) for i, (t, d) in enumerate(zip(names, texts), start=1)]
+    # One glossary each: two terms one glossary defines apart would need more evidence (test below).
+    entries = [E(i, t, d, glossary=f"g{i}") for i, (t, d) in enumerate(zip(names, texts), start=1)]
     vectors = np.stack([unit(1, 0, 0), unit(1, 0.01, 0), unit(1, 0.5, 0), unit(1, 0.52, 0), unit(0, 0, 1)])
     t = Thresholds(same=0.66, related=0.5)
     groups = concept_groups(entries, duplicate_pairs(entries, EntryViews(vectors, vectors), t))
@@ -406,3 +407,30 @@ def test_a_name_a_definition_states_is_a_candidate_that_counts_when_the_definiti
     assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("same", "named")
     apart = scorer.pair(2, 3, t)
     assert apart is None or apart.basis == "meaning"
+
+
+def test_terms_one_glossary_defines_apart_need_more_evidence_to_be_one_concept():
+    """'Skill Group' and 'Skill Set' in one glossary: its author meant two concepts, so by meaning they are
+    'same' only t.apart above t.same. The same evidence across glossaries is 'same'; namesakes take the
+    whole class along ('Agent Utilization' of g2 is defined apart from g1's 'Agent Productivity' through its
+    namesake in g1); copies are still reported."""
+    entries = [E(1, "Skill Group", "agents who share a set of skills", glossary="g1"),
+               E(2, "Skill Set", "the skills an agent has", glossary="g1"),
+               E(3, "Skill Set", "the skills an agent has", glossary="g2"),
+               E(4, "Skills Matrix", "agents who share a set of skills", glossary="g3")]
+    definitions = np.stack([unit(1, 0.45, 0), unit(1, 0, 0.45), unit(1, 0, 0.45), unit(1, 0.45, 0.05)])
+    names = np.stack([unit(1, 0.3, 0), unit(1, 0, 0.3), unit(1, 0, 0.3), unit(1, 0.3, 0)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3, apart=0.2)
+    apart = scorer.pair(0, 1, t)
+    assert t.same <= apart.evidence < t.same + t.apart
+    assert (apart.band, apart.basis) == ("related", "apart")
+    across = scorer.pair(0, 2, t)  # g2's Skill Set is g1's namesake: the class is defined apart from Skill Group
+    assert (across.band, across.basis) == ("related", "apart")
+    assert scorer.pair(1, 3, t).band == "same"  # no glossary holds both Skill Set and Skills Matrix
+    assert scorer.pair(0, 3, t).band == "identical"  # one wording under two names, in two glossaries
+    lenient = Thresholds(same=0.5, related=0.3, apart=0.0)
+    assert scorer.pair(0, 1, lenient).band == "same"
+    copies = PairScorer([entries[0], E(2, "Skill Set", entries[0].definition, glossary="g1")],
+                        EntryViews(definitions[:2], names[:2]))
+    assert copies.pair(0, 1, t).band == "identical"
