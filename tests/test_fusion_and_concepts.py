@@ -434,3 +434,7 @@ def test_terms_one_glossary_defines_apart_need_more_evidence_to_be_one_concept()
     copies = PairScorer([entries[0], E(2, "Skill Set", entries[0].definition, glossary="g1")],
                         EntryViews(definitions[:2], names[:2]))
     assert copies.pair(0, 1, t).band == "identical"
+    nesting = PairScorer([E(1, "Skill Group", "agents who share a set of skills", glossary="g1"),
+                          E(2, "Skill Group Routing", "the skills an agent has", glossary="g1")],
+                         EntryViews(definitions[:2], names[:2]))
+    assert not nesting.defined_apart(0, 1)  # nested names are left to their heads
