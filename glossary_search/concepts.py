@@ -18,8 +18,8 @@ CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplica
 # exact n x n product takes about 10 minutes at 100k entries on two cores. Below it, mining is exact.
 APPROXIMATE_FROM = 20_000
 # Definition cosine at which two entries one acronym names are one concept (identity.acronym_links; the same
-# bar for a name a definition states, identity.stated_links). Chosen
-# on the tune split of eval/duplicates.yaml. all-MiniLM-L6-v2: 71 of its 72 same-concept pairs with two
+# bar for a name a definition states, identity.stated_links). Chosen on the tune split of
+# eval/duplicates.yaml. all-MiniLM-L6-v2: 71 of its 72 same-concept pairs with two
 # definitions are at least this close, the only acronym collisions of the corpus, the CSRs, at 0.23 and 0.26.
 # all-mpnet-base-v2 (re-checked): the CSRs at 0.26 and 0.32, and no same pair between 0.305 and 0.371, so
 # every cut-off in that gap splits tune alike; 0.35 sits in it for both models.
