@@ -1,8 +1,10 @@
 """Entries the glossaries themselves name as one concept, before any vector is compared.
 
-Three kinds of naming say so: the same term or alias ('Churn Rate' in two glossaries, 'Channels' and
-an entry with the alias 'Channel'), the same acronym on nested names ('Customer Satisfaction (CSAT)' and
-'Customer Satisfaction Score (CSAT)', but not the two CSRs), and 'See X.' cross-references.
+Three kinds of naming say so: the same term ('Churn Rate' in two glossaries), the same acronym on nested
+names ('Customer Satisfaction (CSAT)' and 'Customer Satisfaction Score (CSAT)', but not the two CSRs), and
+'See X.' cross-references. An alias is not one of them: it is a name the entry also goes by, often a looser
+one ('Call Center', alias 'Contact Center', where other glossaries define the two apart), so it joins no
+one else's term; it counts as evidence, through the names vector (texts.names_text), like any wording.
 
 Names are compared as stemmed words, so morphological variants of one name are one name ('Abandon Rate'
 and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
@@ -10,10 +12,14 @@ and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
 Acronyms can name a concept too, but they collide (CSR: Customer Service Representative, Corporate Social
 Responsibility), so a match by acronym alone is only a candidate (`acronym_links`): a term that is only an
 acronym ('AHT') and the term that declares it ('Average Handle Time (AHT)'), a declared acronym and the
-initials of a name that gives none, or one acronym on names that do not nest. Those count only when the
-definitions agree, which needs the vectors (concepts.PairScorer).
+initials of a name that gives none, or one acronym on names that do not nest. So is a name a definition
+states ('Also known as Customer Service Specialists (CSS), agents, advisors': `stated_links`), which may be
+looser than the concept. Those count only when the definitions agree, which needs the vectors
+(concepts.PairScorer).
 
-Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue.
+Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue; and
+'Contact Center Customer Relationship Management (CRM)', whose acronym spells only part of its term, is a
+kind of CRM, not CRM.
 """
 from __future__ import annotations
 
@@ -39,8 +45,8 @@ def name_key(name: str) -> str:
     return " ".join(stem(w) for w in normalize_name(name).split())
 
 
-def _names(entry: Entry) -> set[str]:
-    return {key for key in (name_key(n) for n in (entry.term, *entry.aliases)) if key}
+def _term_key(entry: Entry) -> str:
+    return name_key(entry.term)
 
 
 def is_acronym(text: str) -> bool:
@@ -50,9 +56,44 @@ def is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9&/.+-]{2,12}", text)) and upper >= 2 and upper * 2 >= len(text)
 
 
+def _words(term: str) -> list[str]:
+    return [w for w in re.split(r"[\s/-]+", re.sub(r"\([^)]*\)", " ", term)) if w[:1].isalnum()]
+
+
+def _spelled(words: Sequence[str]) -> set[str]:
+    """The initials of some words, with and without their small words, as acronym keys."""
+    variants = ("".join(w[0] for w in words), "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP))
+    return {_acronym_key(v) for v in variants if v}
+
+
+def abbreviates_part(entry: Entry) -> bool:
+    """True when the entry's acronym spells only part of its term, not the whole: 'Contact Center Customer
+    Relationship Management (CRM)' is CRM in a contact center, a narrower thing than CRM, so that acronym
+    names the part, not the entry. An acronym that spells no part ('Customer Satisfaction Score (CSAT)') or
+    the whole term is the entry's own."""
+    if not entry.acronym:
+        return False
+    words, key = _words(entry.term), _acronym_key(entry.acronym)
+    if key in _spelled(words):
+        return False
+    return any(key in _spelled(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1)
+               if j - i < len(words))
+
+
+def narrows(a: Entry, b: Entry) -> bool:
+    """True when a is b qualified: a's acronym abbreviates only part of a's term, and b goes by that acronym
+    ('Contact Center Customer Relationship Management (CRM)' and 'Customer Relationship Management (CRM)')."""
+    return abbreviates_part(a) and _acronym_key(a.acronym) in acronyms(b)
+
+
+def declared_acronym(entry: Entry) -> str | None:
+    """The entry's acronym field, unless it abbreviates only part of the term (`abbreviates_part`)."""
+    return entry.acronym if entry.acronym and not abbreviates_part(entry) else None
+
+
 def own_acronyms(entry: Entry) -> set[str]:
     """Acronyms the glossary itself gives the entry: its acronym field, or its term when that is one."""
-    found = {entry.acronym} if entry.acronym else set()
+    found = {acronym} if (acronym := declared_acronym(entry)) else set()
     if is_acronym(entry.term):
         found.add(entry.term)
     return {_acronym_key(a) for a in found}
@@ -63,12 +104,10 @@ def initials(entry: Entry) -> set[str]:
     its small words ('Cost per Contact' -> CPC and CC); none for a one-word name or short initials."""
     if own_acronyms(entry):
         return set()
-    words = [w for w in re.split(r"[\s/-]+", re.sub(r"\([^)]*\)", " ", entry.term)) if w[:1].isalnum()]
+    words = _words(entry.term)
     if len(words) < 2:
         return set()
-    variants = {"".join(w[0] for w in words),
-                "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP)}
-    return {_acronym_key(v) for v in variants if len(v) >= MIN_INITIALS}
+    return {key for key in _spelled(words) if len(key) >= MIN_INITIALS}
 
 
 def _acronym_key(acronym: str) -> str:
@@ -77,10 +116,12 @@ def _acronym_key(acronym: str) -> str:
 
 
 def same_name(a: Entry, b: Entry) -> bool:
-    """A shared term or alias, or a shared acronym on names nested one in the other."""
-    if _names(a) & _names(b):
+    """One term (stemmed words), or a shared acronym on names nested one in the other."""
+    key = _term_key(a)
+    if key and key == _term_key(b):
         return True
-    return bool(a.acronym and b.acronym and a.acronym.casefold() == b.acronym.casefold()
+    acronym_a, acronym_b = declared_acronym(a), declared_acronym(b)
+    return bool(acronym_a and acronym_b and acronym_a.casefold() == acronym_b.casefold()
                 and fuzz.token_set_ratio(normalize_name(a.term), normalize_name(b.term)) >= NESTED_NAMES)
 
 
@@ -125,6 +166,74 @@ def acronym_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+# A definition naming its own concept in so many words: 'Also known as Customer Service Specialists (CSS),
+# agents, advisors, etc.', 'also called a (call center) representative, rep or CSR'.
+_STATED = re.compile(r"\b(?:also|sometimes|often|commonly|otherwise|usually)\s+(?:called|known as|referred to as|"
+                     r"termed|named)\b|\ba\.k\.a\.|\baka\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[.;:!?]|\b(?:this|which|that|who|is|are|was|were)\b", re.IGNORECASE)
+_ITEM = re.compile(r",|\bor\b|\band\b|/", re.IGNORECASE)
+MAX_STATED_WORDS = 5  # a longer item is prose, and ends the list
+
+
+def stated_names(entry: Entry) -> tuple[set[str], set[str]]:
+    """(name keys, acronym keys) the definition itself gives the concept after 'also known as', 'also
+    called', 'aka' and the like, up to the end of the clause; a parenthesised word in a name is optional
+    ('a (call center) representative': 'call center representative' and 'representative')."""
+    names: set[str] = set()
+    found_acronyms: set[str] = set()
+    for match in _STATED.finditer(entry.definition):
+        clause = _CLAUSE_END.split(entry.definition[match.end():], maxsplit=1)[0]
+        for item in _ITEM.split(clause):
+            item = re.sub(r"^\s*(?:a|an|the)\s+", " ", item, flags=re.IGNORECASE).strip(" \t\n'\"")
+            if not item or item.casefold().rstrip(".") == "etc":
+                continue
+            inside = re.findall(r"\(([^)]*)\)", item)
+            bare = " ".join(re.sub(r"\([^)]*\)", " ", item).split())
+            if len(bare.split()) > MAX_STATED_WORDS:
+                break
+            for part in inside:
+                if is_acronym(part):
+                    found_acronyms.add(_acronym_key(part))
+                elif bare:
+                    names.add(name_key(item.replace("(", " ").replace(")", " ")))
+            if is_acronym(bare):
+                found_acronyms.add(_acronym_key(bare))
+            elif bare:
+                names.add(name_key(bare))
+    return {n for n in names if n}, {a for a in found_acronyms if a}
+
+
+def stated_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j: entry i's definition names j's term or acronym (`stated_names`). Candidates only,
+    as acronyms are: the name may be looser than the concept, or collide ('CSR'). One entry per distinct
+    term is linked (entries sharing a term are one class already)."""
+    stated = [stated_names(e) if not e.see else (set(), set()) for e in entries]
+    wanted_names = set().union(*(names for names, _ in stated))
+    wanted_acronyms = set().union(*(found for _, found in stated))
+    if not wanted_names and not wanted_acronyms:
+        return []
+    by_name: dict[str, int] = {}
+    by_acronym: dict[str, dict[str, int]] = defaultdict(dict)
+    for j, e in enumerate(entries):
+        key = _term_key(e)
+        if key in wanted_names:
+            by_name.setdefault(key, j)
+        for acronym in own_acronyms(e) & wanted_acronyms:
+            by_acronym[acronym].setdefault(key, j)
+    found = set()
+    for i, (names, found_acronyms) in enumerate(stated):
+        targets = [by_name[n] for n in names if n in by_name]
+        targets += [j for a in found_acronyms for j in by_acronym.get(a, {}).values()]
+        found.update((min(i, j), max(i, j)) for j in targets
+                     if _term_key(entries[j]) != _term_key(entries[i]))
+    return sorted(found)
+
+
+def candidate_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """`acronym_links` and `stated_links` together: pairs one concept when their definitions agree."""
+    return sorted(set(acronym_links(entries)) | set(stated_links(entries)))
+
+
 def acronyms(entry: Entry) -> set[str]:
     """What the entry is abbreviated as: its own acronym, else the initials of its name (3+ letters)."""
     return own_acronyms(entry) or initials(entry)
@@ -132,14 +241,14 @@ def acronyms(entry: Entry) -> set[str]:
 
 def name_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:
     """Pairs (i, j), i < j, that `same_name` joins, enough to connect every such pair (a spanning set:
-    8,000 entries sharing one term give 7,999 links, not 32 million). Entries sharing a term or alias
-    are chained; under a shared acronym only distinct names are compared, each once."""
+    8,000 entries sharing one term give 7,999 links, not 32 million). Entries sharing a term are chained;
+    under a shared acronym only distinct names are compared, each once."""
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
-        for key in _names(e):
+        if key := _term_key(e):
             buckets["name:" + key].append(i)
-        if e.acronym:
-            buckets["acronym:" + e.acronym.casefold()].append(i)
+        if acronym := declared_acronym(e):
+            buckets["acronym:" + acronym.casefold()].append(i)
     links: set[tuple[int, int]] = set()
     for key, members in buckets.items():
         members = sorted(set(members))

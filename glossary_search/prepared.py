@@ -27,7 +27,7 @@ import numpy as np
 from . import store
 from .corpus import MAX_FILE_BYTES, NOT_GLOSSARIES, Corpus, inside, load_corpus
 from .errors import brief
-from .identity import acronym_links, name_links
+from .identity import candidate_links, name_links
 from .keyword import KeywordIndex
 from .names import NameMatcher
 from .texts import corpus_rows, keyword_text
@@ -54,7 +54,7 @@ class Prepared:
     names: NameMatcher
     see: dict[int, list[int]]  # 'See X.' entry -> the entries X resolves to
     name_links: list[tuple[int, int]]  # identity.name_links
-    acronym_links: list[tuple[int, int]]  # identity.acronym_links (candidates: the definitions must agree)
+    candidate_links: list[tuple[int, int]]  # identity.candidate_links (the definitions must agree)
 
 
 def texts_key(texts: list[str]) -> str:
@@ -74,7 +74,7 @@ def prepare(corpus: Corpus, scheme: str) -> Prepared:
         row_entry=row_entry, row_kinds=np.array([row.kind for row in rows], dtype=str),
         keyword=KeywordIndex([keyword_text(e) for e in entries]), names=NameMatcher(entries),
         see={i: targets for i, targets in see.items() if targets},
-        name_links=name_links(entries), acronym_links=acronym_links(entries),
+        name_links=name_links(entries), candidate_links=candidate_links(entries),
     )
 
 
@@ -155,7 +155,7 @@ def _save(folder: Path, key: dict, p: Prepared, notify: Callable[[str], None]) -
         derived = {
             "content_hash": p.content_hash, "texts_hash": p.texts_hash, "specificity": p.names.specificity,
             "see": [[i, targets] for i, targets in p.see.items()],
-            "name_links": p.name_links, "acronym_links": p.acronym_links,
+            "name_links": p.name_links, "candidate_links": p.candidate_links,
         }
         (tmp / "corpus.json").write_text(json.dumps(corpus, ensure_ascii=False), encoding="utf-8")
         (tmp / "derived.json").write_text(json.dumps(derived, ensure_ascii=False), encoding="utf-8")
@@ -216,7 +216,7 @@ def _load(folder: Path, key: dict, corpus_dir: Path) -> Prepared:
         row_entry, row_kinds = rows["row_entry"], rows["row_kinds"]
     if len(row_entry) != len(row_kinds) or (len(row_entry) and int(row_entry.max()) >= len(entries)):
         raise ValueError("its row map does not fit its entries")
-    links = {name: [(int(i), int(j)) for i, j in derived[name]] for name in ("name_links", "acronym_links")}
+    links = {name: [(int(i), int(j)) for i, j in derived[name]] for name in ("name_links", "candidate_links")}
     if any(not 0 <= i < j < len(entries) for pairs in links.values() for i, j in pairs):
         raise ValueError("its links point past its entries")
     return Prepared(
@@ -225,5 +225,5 @@ def _load(folder: Path, key: dict, corpus_dir: Path) -> Prepared:
         keyword=KeywordIndex.load(folder / "bm25", len(entries)),
         names=NameMatcher(entries, specificity=derived["specificity"]),
         see={int(i): [int(t) for t in targets] for i, targets in derived["see"]},
-        name_links=links["name_links"], acronym_links=links["acronym_links"],
+        name_links=links["name_links"], candidate_links=links["candidate_links"],
     )

@@ -45,6 +45,10 @@ def basis_note(group: ConceptGroup) -> str:
         return "names of different kinds"
     if group.band == "related" and any(p.basis == "acronyms" for p in group.pairs):
         return "different acronyms"
+    if group.band == "related" and any(p.basis == "narrower" for p in group.pairs):
+        return "one a narrower kind"
+    if group.band == "related" and any(p.basis == "apart" for p in group.pairs):
+        return "one glossary defines them apart"
     return ""
 
 

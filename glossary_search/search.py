@@ -185,7 +185,7 @@ class Searcher:
         self.keyword = prepared.keyword
         self.names = prepared.names
         self._see = prepared.see
-        self._links = (prepared.name_links, prepared.acronym_links)
+        self._links = (prepared.name_links, prepared.candidate_links)
         self._neighbours = neighbours  # mined at build (store.NEIGHBOURS); else on first need
         self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         # Only the rows these need, read straight from the index (a copy of all of them: 450 MB at 100k).

@@ -75,10 +75,12 @@ class DuplicatePair:
     name_similarity: float  # cosine of the two names (term, acronym, aliases)
     word_overlap: float  # Jaccard of stemmed definition words
     band: str  # "identical", "same", "related"
-    # "named": same term, alias or nested acronym; "declared": joined by a 'See X.' reference;
+    # "named": same term or nested acronym; "declared": joined by a 'See X.' reference;
     # "meaning": the mean of the three above, over the two entries and their namesakes;
     # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related;
-    # "acronyms": as "meaning", but the two are abbreviated differently (FRT, ART), which caps it at related.
+    # "acronyms": as "meaning", but the two are abbreviated differently (FRT, ART), which caps it at related;
+    # "narrower": as "meaning", but one is the other qualified ('Contact Center CRM' (CRM), 'CRM'): related;
+    # "apart": as "meaning", short of the more evidence asked of two terms one glossary defines: related.
     basis: str = "meaning"
 
 

@@ -109,7 +109,8 @@ def test_canonical_name_is_the_most_common_term_with_acronym():
 def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
     names = ["NPS", "Promoter Score", "CSAT", "Satisfaction", "Chatbot"]
     texts = ["promoters recommend", "likelihood referral", "satisfied buyers", "happy clients", "software robot"]
-    entries = [E(i, t, d) for i, (t, d) in enumerate(zip(names, texts), start=1)]
+    # One glossary each: two terms one glossary defines apart would need more evidence (test below).
+    entries = [E(i, t, d, glossary=f"g{i}") for i, (t, d) in enumerate(zip(names, texts), start=1)]
     vectors = np.stack([unit(1, 0, 0), unit(1, 0.01, 0), unit(1, 0.5, 0), unit(1, 0.52, 0), unit(0, 0, 1)])
     t = Thresholds(same=0.66, related=0.5)
     groups = concept_groups(entries, duplicate_pairs(entries, EntryViews(vectors, vectors), t))
@@ -138,7 +139,7 @@ def test_cross_references_are_one_concept_with_their_target_and_never_compared_b
     assert duplicate_pairs([pointer, other_pointer], EntryViews(vectors[1:], vectors[1:])) == []
 
 
-def test_same_name_joins_terms_aliases_and_nested_acronyms_but_not_acronym_collisions():
+def test_same_name_joins_terms_and_nested_acronyms_but_not_aliases_or_acronym_collisions():
     csat = E(1, "Customer Satisfaction", "x", "CSAT", glossary="g1")
     csat_score = E(2, "Customer Satisfaction Score", "y", "CSAT", glossary="g2")
     rep = E(3, "Customer Service Representative", "z", "CSR")
@@ -147,9 +148,28 @@ def test_same_name_joins_terms_aliases_and_nested_acronyms_but_not_acronym_colli
     contact_channels = Entry(glossary="g2", position=6, term="Contact Channels", definition="u", aliases=("Channel",))
     assert same_name(csat, csat_score)  # 'Customer Satisfaction (CSAT)' is 'Customer Satisfaction Score (CSAT)'
     assert not same_name(rep, responsibility)  # one acronym, two concepts
-    assert same_name(channels, contact_channels)  # the glossary's alias 'Channel'
+    assert not same_name(channels, contact_channels)  # an alias is evidence (the names vector), not identity
     assert same_name(E(7, "KPIs", "a"), E(8, "KPI", "b"))
-    assert name_links([csat, csat_score, rep, responsibility, channels, contact_channels]) == [(0, 1), (4, 5)]
+    assert name_links([csat, csat_score, rep, responsibility, channels, contact_channels]) == [(0, 1)]
+
+
+def test_an_alias_does_not_chain_two_terms_other_glossaries_define_apart():
+    """'Call Center' with the alias 'Contact Center' once made every Call Center and Contact Center one
+    named class (connected components), whatever their definitions; they are now compared by meaning."""
+    entries = [Entry(glossary="g1", position=1, term="Call Center", definition="a place that takes calls",
+                     aliases=("Contact Center",)),
+               E(2, "Call Center", "a facility for telephone calls", glossary="g2"),
+               E(3, "Contact Center", "a hub for phone, chat, email and social media", glossary="g2"),
+               E(4, "Contact Center", "a department serving customers on every channel", glossary="g3")]
+    assert name_links(entries) == [(0, 1), (2, 3)]
+    definitions = np.stack([unit(1, 0, 0), unit(1, 0.1, 0), unit(1, 1, 0), unit(1, 1, 0.1)])
+    names = np.stack([unit(1, 0.8, 0), unit(1, 0.3, 0), unit(0.3, 1, 0), unit(0.3, 1, 0)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.classes[0] == scorer.classes[1] and scorer.classes[0] != scorer.classes[2]
+    across = scorer.pair(0, 2, t)
+    assert across.basis == "meaning" and across.band == "related"
+    assert scorer.pair(2, 3, t).basis == "named"
 
 
 def test_namesakes_are_one_concept_and_are_compared_to_others_together():
@@ -333,3 +353,88 @@ def test_names_abbreviated_differently_are_at_most_related():
     groups = concept_groups(entries, scorer.pairs(t))
     assert all({e.term for e in g.entries} != {"First Response Time", "Average Response Time"}
                for g in groups if g.band != "related")
+
+
+def test_an_acronym_of_part_of_a_term_names_that_part_and_the_whole_is_a_narrower_kind():
+    """'Contact Center Customer Relationship Management (CRM)' abbreviates as CRM only its part: it is CRM
+    in a contact center. It is not named one with 'Customer Relationship Management (CRM)' nor with 'CRM',
+    and by meaning it is at most related; an acronym of no part ('CSAT') or of the whole stays the entry's."""
+    from glossary_search.identity import abbreviates_part, narrows
+
+    qualified = E(1, "Contact Center Customer Relationship Management", "CRM software used in a call center", "CRM")
+    crm = E(2, "Customer Relationship Management", "software and practice of managing customers", "CRM", glossary="g2")
+    crm_only = E(3, "CRM", "systems that record interactions with customers", glossary="g3")
+    assert abbreviates_part(qualified) and not abbreviates_part(crm)
+    assert not abbreviates_part(E(4, "Customer Satisfaction Score", "x", "CSAT"))
+    assert not abbreviates_part(E(5, "Cost per Contact", "x", "CPC"))
+    assert narrows(qualified, crm) and narrows(qualified, crm_only) and not narrows(crm, qualified)
+    assert not same_name(qualified, crm) and name_links([qualified, crm]) == []
+    assert acronym_links([qualified, crm, crm_only]) == [(1, 2)]  # the CRM-only term meets CRM, not its kind
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(1, 0.1, 0)])
+    scorer = PairScorer([qualified, crm, crm_only], EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    assert scorer.classes[1] == scorer.classes[2] != scorer.classes[0]
+    capped = scorer.pair(0, 1, t)
+    assert capped.evidence >= t.same and (capped.band, capped.basis) == ("related", "narrower")
+
+
+def test_a_name_a_definition_states_is_a_candidate_that_counts_when_the_definitions_agree():
+    """'Also known as ... agents' and 'also called a (call center) representative, rep or CSR' name the concept
+    in so many words: the bare 'Agent' meets the representatives, never Corporate Social Responsibility."""
+    from glossary_search.identity import candidate_links, stated_links, stated_names
+
+    reps = E(1, "Customer Service Representatives", "A person employed to help customers. Also known as Customer "
+             "Service Specialists (CSS), agents, advisors, etc.", "CSR", glossary="g1")
+    agent = E(2, "Agent", "A person who handles customer contacts.", glossary="g2")
+    ccmath = E(3, "Agent", "Someone employed in a call center; also called a (call center) representative, rep or CSR.",
+               glossary="g3")
+    responsibility = E(4, "Corporate Social Responsibility", "Giving back to society.", "CSR", glossary="g4")
+    care = E(5, "Customer Care", "Also known as customer service or client service, this refers to helping "
+             "customers before and after a purchase.", glossary="g1")
+    assert stated_names(reps) == ({"custom servic specialist", "agent", "advisor"}, {"css"})
+    assert stated_names(ccmath) == ({"call center repres", "repres", "rep"}, {"csr"})
+    assert stated_names(care) == ({"custom servic", "client servic"}, set())
+    assert stated_names(agent) == (set(), set())
+    entries = [reps, agent, ccmath, responsibility]
+    assert stated_links(entries) == [(0, 1), (0, 2), (2, 3)]  # one per distinct term; CSR both ways
+    assert set(stated_links(entries)) <= set(candidate_links(entries))
+    # The representatives and both agents describe one person; Corporate Social Responsibility does not.
+    definitions = np.stack([unit(1, 0.3, 0), unit(1, 0, 0), unit(1, 0.4, 0), unit(0, 0.1, 1)])
+    names = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3)
+    assert len({scorer.classes[i] for i in (0, 1, 2)}) == 1 and scorer.classes[3] != scorer.classes[0]
+    assert (scorer.pair(0, 1, t).band, scorer.pair(0, 1, t).basis) == ("same", "named")
+    apart = scorer.pair(2, 3, t)
+    assert apart is None or apart.basis == "meaning"
+
+
+def test_terms_one_glossary_defines_apart_need_more_evidence_to_be_one_concept():
+    """'Skill Group' and 'Skill Set' in one glossary: its author meant two concepts, so by meaning they are
+    'same' only t.apart above t.same. The same evidence across glossaries is 'same'; namesakes take the
+    whole class along ('Agent Utilization' of g2 is defined apart from g1's 'Agent Productivity' through its
+    namesake in g1); copies are still reported."""
+    entries = [E(1, "Skill Group", "agents who share a set of skills", glossary="g1"),
+               E(2, "Skill Set", "the skills an agent has", glossary="g1"),
+               E(3, "Skill Set", "the skills an agent has", glossary="g2"),
+               E(4, "Skills Matrix", "agents who share a set of skills", glossary="g3")]
+    definitions = np.stack([unit(1, 0.45, 0), unit(1, 0, 0.45), unit(1, 0, 0.45), unit(1, 0.45, 0.05)])
+    names = np.stack([unit(1, 0.3, 0), unit(1, 0, 0.3), unit(1, 0, 0.3), unit(1, 0.3, 0)])
+    scorer = PairScorer(entries, EntryViews(definitions, names))
+    t = Thresholds(same=0.5, related=0.3, apart=0.2)
+    apart = scorer.pair(0, 1, t)
+    assert t.same <= apart.evidence < t.same + t.apart
+    assert (apart.band, apart.basis) == ("related", "apart")
+    across = scorer.pair(0, 2, t)  # g2's Skill Set is g1's namesake: the class is defined apart from Skill Group
+    assert (across.band, across.basis) == ("related", "apart")
+    assert scorer.pair(1, 3, t).band == "same"  # no glossary holds both Skill Set and Skills Matrix
+    assert scorer.pair(0, 3, t).band == "identical"  # one wording under two names, in two glossaries
+    lenient = Thresholds(same=0.5, related=0.3, apart=0.0)
+    assert scorer.pair(0, 1, lenient).band == "same"
+    copies = PairScorer([entries[0], E(2, "Skill Set", entries[0].definition, glossary="g1")],
+                        EntryViews(definitions[:2], names[:2]))
+    assert copies.pair(0, 1, t).band == "identical"
+    nesting = PairScorer([E(1, "Skill Group", "agents who share a set of skills", glossary="g1"),
+                          E(2, "Skill Group Routing", "the skills an agent has", glossary="g1")],
+                         EntryViews(definitions[:2], names[:2]))
+    assert not nesting.defined_apart(0, 1)  # nested names are left to their heads

@@ -11,11 +11,12 @@ from .conftest import seeded_index
 
 pytestmark = pytest.mark.slow
 
-MINE = """term,definition
-Abandon Rate,Percentage of callers who hang up before an agent answers.
-AHT,"The average time an agent spends handling one customer contact, including talk, hold and after-call work."
-CRM,Software that stores customer records and the history of every interaction with them.
-Agent,A person who answers customer contacts in a contact center.
+MINE = """term,definition,aliases
+Abandon Rate,Percentage of callers who hang up before an agent answers.,
+AHT,"The average time an agent spends handling one customer contact, including talk, hold and after-call work.",
+CRM,Software that stores customer records and the history of every interaction with them.,
+Agent,A person who answers customer contacts in a contact center.,
+Call Center,"A site where agents take and make telephone calls; often named contact center too.",Contact Center
 """
 
 
@@ -50,3 +51,25 @@ def test_an_acronym_alone_meets_the_term_that_spells_it_out(searcher):
     assert {("office-gurus-bpo", "Average Handle Time"), ("customer-service-terms", "Average Handle Time")} <= terms
     crm = concept_terms(searcher, "CRM")
     assert ("office-gurus-bpo", "Customer Relationship Management") in crm
+
+
+def test_a_bare_word_meets_the_family_a_glossary_says_it_is_also_known_as(searcher):
+    """'Agent' is the corpus's Agent, and through 'Customer Service Representatives ... Also known as ...
+    agents' (contact-center-consulting) the representatives too; never Corporate Social Responsibility."""
+    terms = concept_terms(searcher, "Agent")
+    assert {("customer-service-terms", "Agent"), ("customer-service-terms", "Customer Service Representative"),
+            ("contact-center-consulting", "Customer Service Representatives")} <= terms
+    assert ("outsourcing-terms", "Corporate Social Responsibility") not in terms
+
+
+def test_an_acronym_of_part_of_a_term_does_not_make_the_narrower_term_the_same_concept(searcher):
+    crm = concept_terms(searcher, "CRM")
+    assert ("contact-center-consulting", "Contact Center Customer Relationship Management") not in crm
+
+
+def test_an_alias_does_not_make_two_terms_other_glossaries_define_apart_one_concept(searcher):
+    """The user's 'Call Center' lists 'Contact Center' as an alias; the corpus defines the two apart (Office
+    Gurus has both), so the user's entry is the corpus's Call Center, not its Contact Center."""
+    terms = concept_terms(searcher, "Call Center")
+    assert {("customer-service-terms", "Call Center"), ("office-gurus-bpo", "Call Center")} <= terms
+    assert not {("office-gurus-bpo", "Contact Center"), ("contact-center-faq", "Contact Center")} & terms

@@ -33,7 +33,7 @@ def assert_same(a, b) -> None:
     assert np.array_equal(a.row_entry, b.row_entry) and a.row_entry.dtype == b.row_entry.dtype
     assert a.row_kinds.tolist() == b.row_kinds.tolist()
     assert a.names.specificity == b.names.specificity
-    assert (a.see, a.name_links, a.acronym_links) == (b.see, b.name_links, b.acronym_links)
+    assert (a.see, a.name_links, a.candidate_links) == (b.see, b.name_links, b.candidate_links)
     assert a.corpus.name_positions() == b.corpus.name_positions()
     for question in ("how long do customers wait in the queue", "NPS", "abandon rate", "zzz"):
         assert np.array_equal(a.keyword.scores(question), b.keyword.scores(question))
