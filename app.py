@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import string
+from collections import Counter
 
 import altair as alt
 import pandas as pd
@@ -20,10 +21,12 @@ from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.corpus import corpus_fingerprint
 from glossary_search.display import (
     STRENGTH_WORDS,
+    distinct_definitions,
     entry_caption,
     escape_md as md,
     glossary_name,
     group_hits,
+    plural,
     highlight,
     telling_differences,
 )
@@ -47,9 +50,11 @@ LOG = logging.getLogger("glossary_search.app")
 VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore",
          "add": "Add a glossary"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
-SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything"}
+SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything",
+        "reviewed": "Reviewed"}
 SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "related": ["related"],
               "all": ["identical", "same", "related"]}
+THRESHOLD_MIN, THRESHOLD_MAX = 0.30, 0.80  # the same-concept slider's range
 PAGE_SIZE = 25  # duplicate groups per page
 LETTERS = ["All", *string.ascii_uppercase, "#"]
 PREVIEW_ROWS = 10  # first entries of an upload shown before it is added
@@ -163,7 +168,8 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
         compare_view(compared, names)
     if not answer.close_match:
         st.warning("No close match for this question. The nearest terms are:")
-    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys)):
+    apart = lambda a, b: searcher.decisions.apart(a.id, b.id)  # noqa: E731 - reviewed as two concepts
+    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys, apart)):
         result_card(card, n, names)
     with st.expander("Try an example"):  # below the results, so they stay on a phone's first screen
         _examples()
@@ -214,11 +220,13 @@ def result_card(card, n: int, names: dict[str, str]) -> None:
             st.caption(f"Matched on words in the definition: {md(best.matched_text)}")
         else:
             st.caption("Matched on the meaning of the definition")
-        for hit in card.hits:
-            e = hit.entry
+        for same in distinct_definitions(card.hits):
+            hit, e = same[0], same[0].entry
             words = hit.matched_text.split(", ") if hit.matched == "definition" and hit.matched_text else []
             name = f"**{md(e.label)}**: " if e.label != card.title else ""
-            st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] {name}" + highlight(e.definition, words))
+            glossaries = dict.fromkeys(names.get(h.entry.glossary, h.entry.glossary) for h in same)
+            badges = " ".join(f":violet-badge[{md(g)}]" for g in glossaries)
+            st.markdown(f"{badges} {name}" + highlight(e.definition, words))
             if e.see:
                 st.caption(f"Cross-reference: see {md(e.see)}")
         term_button(best.entry, key=f"card-{n}", names=names, label=f"Open {card.title} →")
@@ -254,13 +262,21 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
     same = [(p, o) for p, o in others if p.band != "related" and o.id not in members]
     close = [(p, o) for p, o in others if p.band == "related"]
     left, mid, right = st.columns(3)
+    ids = {e.id for e in searcher.entries}
+    apart = [searcher.entry(d.b if d.a == entry.id else d.a) for d in searcher.decisions.involving(entry.id)
+             if d.verdict == "different" and {d.a, d.b} <= ids]
     with left:
         st.subheader("Same concept")
         if len(members) > 1:
-            st.caption(f"Defined in {len({searcher.entry(i).glossary for i in members})} glossary(ies) above.")
+            count = len({searcher.entry(i).glossary for i in members})
+            st.caption(f"Defined in {plural(count, 'glossary', 'glossaries')} above.")
         for p, other in same:
             term_button(other, key=f"dup-{other.id}", names=names, suffix=f" — likely the same ({p.evidence:.2f})")
-        if len(members) == 1 and not same:
+        if apart:
+            st.caption("Reviewed as not the same concept:")
+            for other in apart:
+                term_button(other, key=f"apart-{other.id}", names=names)
+        elif len(members) == 1 and not same:
             st.caption("No other glossary defines it.")
     with mid:
         st.subheader("Related")
@@ -437,46 +453,81 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     st.title("Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
     c1, c2 = st.columns([1, 2])
-    threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
-                          key="threshold",
-                          help="How sure we are that two entries define one concept: the mean of definition similarity, "
-                               "name similarity and shared words. Entries named alike (same term, alias, acronym "
-                               "or a 'See' reference) are one concept whatever the threshold; names nested with different "
-                               "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
-                               f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
+    threshold = _threshold()
+    c1.slider("Same-concept threshold (score)", THRESHOLD_MIN, THRESHOLD_MAX, step=0.01, key="threshold",
+              on_change=commit, args=("threshold", "threshold"),
+              kwargs={"to_url": lambda v: None if round(v, 2) == DEFAULT_THRESHOLDS.same else f"{v:.2f}",
+                      "page": None},
+              help="How sure we are that two entries define one concept: the mean of definition similarity, "
+                   "name similarity and shared words. Entries named alike (same term, alias, acronym "
+                   "or a 'See' reference) are one concept whatever the threshold; names nested with different "
+                   "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
+                   f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     show = url("show", "same")
     bind("show_box", show if show in SHOW else "same")
     c2.radio("Show", list(SHOW), format_func=SHOW.get, key="show_box", horizontal=True, on_change=commit,
              args=("show_box", "show"), kwargs={"to_url": lambda v: None if v == "same" else v, "page": None})
+    if "review_error" in st.session_state:
+        st.error(md(st.session_state.pop("review_error")))
+    review_done(searcher)
+    if st.session_state["show_box"] == "reviewed":
+        reviewed_list(searcher, glossaries, names)
+        return
     bands = SHOW_BANDS[st.session_state["show_box"]]
     groups = searcher.duplicates(threshold=threshold, bands=bands, glossaries=glossaries or None)
-    pages = max(1, -(-len(groups) // PAGE_SIZE))
-    raw = url("page", "1")
-    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
-    first, last = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, len(groups))
+    page, pages, first, last = _page_of(len(groups))
     d1, d2, d3 = st.columns([1, 1, 3])
     d1.download_button("⬇ CSV", to_csv(groups), "duplicates.csv", "text/csv")
     d2.download_button("⬇ Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
-    d3.caption(f"{len(groups)} group(s); showing {first + 1 if groups else 0}–{last}. Groups *named alike* share "
-               "a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
+    d3.caption(f"{plural(len(groups), 'group')}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
+               "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
-    if "review_error" in st.session_state:
-        st.error(md(st.session_state.pop("review_error")))
     _pager(page, pages, "top")
     for n, g in enumerate(groups[first:last], start=first):
         with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
             st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
             cols = st.columns(len(g.entries))
+            twins = Counter((e.glossary, e.label) for e in g.entries)  # one glossary, one name, twice
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]
+                glossary = names.get(e.glossary, e.glossary)
+                which = f"entry {e.position} of {glossary}" if twins[e.glossary, e.label] > 1 else glossary
                 with col:
-                    st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] **{md(e.label)}**")
+                    st.markdown(f":violet-badge[{md(which)}] **{md(e.label)}**")
                     st.markdown(highlight(e.definition, telling_differences(e.definition, others), "blue"))
-                    term_button(e, key=f"g{n}-{e.id}", names=names,
-                                label=f"Open {e.label} ({names.get(e.glossary, e.glossary)}) →")
+                    # Short enough for a column: the term is the line above, the button names the glossary.
+                    term_button(e, key=f"g{n}-{e.id}", names=names, label=f"Open {'' if which != glossary else 'in '}"
+                                f"{which} →")
             review_controls(searcher, g, n)
     _pager(page, pages, "bottom")
+
+
+def _threshold() -> float:
+    """The same-concept threshold from the URL (`threshold`); a value off the slider falls back to the
+    default, saying so, so a shared link never shows other groups than it claims."""
+    raw = url("threshold")
+    value = DEFAULT_THRESHOLDS.same
+    if raw:
+        try:
+            parsed = round(float(raw), 2)
+        except ValueError:
+            parsed = None
+        if parsed is not None and THRESHOLD_MIN <= parsed <= THRESHOLD_MAX:
+            value = parsed
+        else:
+            st.warning(md(f"The link's threshold “{raw[:40]}” is not a number from {THRESHOLD_MIN:.2f} to "
+                          f"{THRESHOLD_MAX:.2f}; showing the default, {DEFAULT_THRESHOLDS.same:.2f}."))
+    bind("threshold", value)
+    return value
+
+
+def _page_of(count: int) -> tuple[int, int, int, int]:
+    """The page asked for in the URL, the number of pages, and the slice of rows it shows."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    raw = url("page", "1")
+    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
+    return page, pages, (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, count)
 
 
 def review_controls(searcher: Searcher, group, n: int) -> None:
@@ -498,22 +549,96 @@ def review_controls(searcher: Searcher, group, n: int) -> None:
                    help=f"Save '{VERDICTS[verdict]}' for this group in decisions.yaml (Undo brings it back).")
 
 
+def review_done(searcher: Searcher) -> None:
+    """The last decision, named, with its Undo: a group reviewed as not the same leaves the list, so the
+    reader must see where it went and be able to take it back."""
+    done = st.session_state.get("last_review")
+    if not done:
+        return
+    where = (" It is listed under Show: Reviewed." if done["verdict"] == "different"
+             else " Show: Reviewed lists every decision.")
+    with st.container(horizontal=True, vertical_alignment="center", key="review-done"):
+        st.success(md(f"Saved “{done['title']}” as {VERDICTS[done['verdict']]}.") + md(where))
+        st.button("Undo", key="undo-last", on_click=_undo_last, args=(searcher,))
+
+
+def _undo_last(searcher: Searcher) -> None:
+    done = st.session_state.pop("last_review", None)
+    if done is None:
+        return
+    decisions = searcher.decisions
+    for (a, b), before in done["before"].items():
+        if before is not None:
+            decisions = decisions.decide(before.a, before.b, before.verdict, preferred=before.preferred,
+                                         by=before.by, terms=before.terms, at=before.at)
+        elif decisions.get(a, b):
+            decisions = decisions.undo(a, b)
+    _save(searcher, decisions)
+
+
+def reviewed_list(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    """Every saved decision, newest first, each with its Undo: the one place a 'not the same' stays reachable."""
+    def glossary_of(entry_id: str) -> str:
+        return entry_id.rsplit("#", 1)[0]
+
+    items = sorted((d for d in searcher.decisions if not glossaries
+                    or glossary_of(d.a) in glossaries or glossary_of(d.b) in glossaries),
+                   key=lambda d: (d.at or "", d.a, d.b), reverse=True)
+    if not items:
+        st.info("No review decisions yet: Same concept, Not the same and Related on a group save one.")
+        return
+    page, pages, first, last = _page_of(len(items))
+    st.caption(f"{plural(len(items), 'decision')} on pairs of entries, newest first; showing {first + 1}–{last}. "
+               "They live in decisions.yaml beside the glossaries.")
+    _pager(page, pages, "top")
+    known = {e.id for e in searcher.entries}
+    for n, d in enumerate(items[first:last], start=first):
+        sides = []
+        for k, entry_id in enumerate((d.a, d.b)):
+            glossary = names.get(glossary_of(entry_id), glossary_of(entry_id))
+            if entry_id in known:
+                sides.append(f"**{md(searcher.entry(entry_id).label)}** · {md(glossary)}")
+            else:
+                term = d.terms[k] if len(d.terms) > k else entry_id
+                sides.append(f"**{md(term)}** · {md(glossary)} (no longer in the corpus)")
+        with st.container(border=True, key=f"reviewed-{n}"):
+            text, action = st.columns([5, 1])
+            text.markdown(" / ".join(sides) + f" — reviewed: {VERDICTS[d.verdict]}")
+            action.button("Undo", key=f"undo-pair-{n}", on_click=_undo_pair, args=(searcher, d.a, d.b))
+    _pager(page, pages, "bottom")
+
+
+def _undo_pair(searcher: Searcher, a: str, b: str) -> None:
+    if searcher.decisions.get(a, b):
+        st.session_state.pop("last_review", None)
+        _save(searcher, searcher.decisions.undo(a, b))
+
+
 def _review(searcher: Searcher, group, verdict: str | None) -> None:
     decisions = searcher.decisions
     ids = [e.id for e in group.entries]
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            if verdict is None:
-                if decisions.get(a, b):
-                    decisions = decisions.undo(a, b)
-            else:
-                decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    before = {(a, b): decisions.get(a, b) for a, b in pairs}
+    for a, b in pairs:
+        if verdict is None:
+            if decisions.get(a, b):
+                decisions = decisions.undo(a, b)
+        else:
+            decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    if _save(searcher, decisions):
+        st.session_state["last_review"] = ({"title": group.canonical, "verdict": verdict, "before": before}
+                                           if verdict else None)
+
+
+def _save(searcher: Searcher, decisions) -> bool:
+    """Write decisions.yaml and search with it from now on; False (and an error shown) when it cannot."""
     try:
         decisions.save(searcher.corpus.root)
     except OSError as exc:
         st.session_state["review_error"] = f"Could not save the review in {searcher.corpus.root}: {exc.strerror}."
-        return
+        return False
     searcher.review(decisions)
+    return True
 
 
 def _pager(page: int, pages: int, where: str) -> None:
