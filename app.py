@@ -126,6 +126,18 @@ def term_button(entry, key: str, names: dict[str, str], label: str | None = None
     st.button(md(text + suffix), key=key, type="tertiary", on_click=open_term, args=(entry.id,))
 
 
+def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str], verb: str) -> None:
+    """The glossary filter in the page itself: a shared link (`g=`) narrows every view, and on a phone the
+    sidebar that holds the filter is closed, so the page must say so and offer the way back to all."""
+    if not glossaries:
+        return
+    total = len(searcher.corpus.glossaries)
+    chosen = ", ".join(names.get(g, g) for g in glossaries)
+    with st.container(horizontal=True, vertical_alignment="center", key="glossary-filter"):
+        st.info(f"{verb} {len(glossaries)} of {plural(total, 'glossary', 'glossaries')}: {md(chosen)}.", icon="🔎")
+        st.button("Use all glossaries", key="filter-clear", on_click=go, kwargs={"g": None, "page": None})
+
+
 def focus_question_box() -> None:
     """Put the cursor in the question box on load (a fixed script: no URL or corpus text in it)."""
     script = ("<script>const box = window.parent.document.querySelector('input[aria-label=\"Your question\"]');"
@@ -149,6 +161,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
         st.text_input("Your question", key="q_box", placeholder="e.g. how do I measure wait time",
                       label_visibility="collapsed")
         st.form_submit_button("Search", type="primary", on_click=_submit_question)
+    filter_line(searcher, glossaries, names, "Searching")
     top_k = _results_slider()
     if not question.strip():
         focus_question_box()
@@ -418,6 +431,7 @@ def shorten(text: str, limit: int = 300) -> str:
 # ---- Browse A–Z ---------------------------------------------------------------------------------
 def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Browse A–Z")
+    filter_line(searcher, glossaries, names, "Showing")
     letter = url("letter", "All")
     bind("letter_box", letter if letter in LETTERS else "All")
     st.segmented_control("Letter", LETTERS, key="letter_box", on_change=commit, args=("letter_box", "letter"),
@@ -452,6 +466,7 @@ def term_list(entries, names: dict[str, str], key: str) -> None:
 def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
+    filter_line(searcher, glossaries, names, "Showing")
     c1, c2 = st.columns([1, 2])
     threshold = _threshold()
     c1.slider("Same-concept threshold (score)", THRESHOLD_MIN, THRESHOLD_MAX, step=0.01, key="threshold",
@@ -653,6 +668,7 @@ def _pager(page: int, pages: int, where: str) -> None:
 # ---- Explore ------------------------------------------------------------------------------------
 def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Explore the vocabulary")
+    filter_line(searcher, glossaries, names, "Showing")
     entries = [e for e in searcher.entries if not glossaries or e.glossary in glossaries]
     choices = sorted((e for e in entries if not e.see), key=lambda e: (e.label.casefold(), e.glossary))
     if not choices:

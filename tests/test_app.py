@@ -300,3 +300,14 @@ def test_the_confirmation_undo_restores_the_group(review_app):
     assert not at.exception and not at.success
     assert not searcher.decisions.get(FAQ_CC, GURUS_CC)
     assert open_group(at, searcher, {FAQ_CC, GURUS_CC}) == n
+
+
+def test_a_shared_link_filtered_to_a_glossary_says_so_above_the_results_and_clears(app):
+    app.query_params.update({"q": "wait time", "g": "outsourcing-terms"})
+    app.run()
+    line = [i.value for i in app.info if "glossaries" in i.value]
+    assert line == ["Searching 1 of 5 glossaries: Outsourcing."], line
+    assert badges(app) == {"Outsourcing"}
+    app.button(key="filter-clear").click().run()
+    assert "g" not in app.query_params and not [i for i in app.info if "glossaries" in i.value]
+    assert len(app.sidebar.multiselect[0].value) == 5
