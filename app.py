@@ -134,7 +134,7 @@ def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str]
     total = len(searcher.corpus.glossaries)
     chosen = ", ".join(names.get(g, g) for g in glossaries)
     with st.container(horizontal=True, vertical_alignment="center", key="glossary-filter"):
-        st.info(f"{verb} {len(glossaries)} of {plural(total, 'glossary', 'glossaries')}: {md(chosen)}.", icon="🔎")
+        st.info(f"{verb} {len(glossaries)} of {plural(total, 'glossary', 'glossaries')}: {md(chosen)}.")
         st.button("Use all glossaries", key="filter-clear", on_click=go, kwargs={"g": None, "page": None})
 
 
@@ -198,9 +198,10 @@ def _results_slider() -> int:
 
 
 def _examples() -> None:
-    cols = st.columns(len(EXAMPLES))
-    for col, example in zip(cols, EXAMPLES):
-        col.button(md(example), key=f"ex-{example}", on_click=go, kwargs={"q": example, "term": None})
+    """One row of buttons as wide as their text, wrapping: equal columns cut the longer questions off."""
+    with st.container(horizontal=True, key="examples"):
+        for example in EXAMPLES:
+            st.button(md(example), key=f"ex-{example}", on_click=go, kwargs={"q": example, "term": None})
 
 
 def _submit_question() -> None:
@@ -381,14 +382,15 @@ def add_view(searcher: Searcher) -> None:
         st.error(md(str(exc)))
         return
     import_preview(preview)
-    if st.button(md(f"Add {len(preview.entries)} entries to the corpus"), key="add_go", type="primary"):
+    if st.button(md(f"Add {plural(len(preview.entries), 'entry', 'entries')} to the corpus"), key="add_go",
+                 type="primary"):
         try:
             path = add_to_corpus(preview, data, searcher.corpus.root)
         except ImportFileError as exc:
             st.error(md(str(exc)))
             return
         LOG.info("Added %s from the upload %s", path, preview.filename)
-        with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
+        with st.spinner(f"Embedding {plural(len(preview.entries), 'new entry', 'new entries')} and updating the index…"):
             fresh = reload_engine(searcher)
         st.session_state["added"] = {"id": preview.glossary_id, "title": preview.title, "count": len(preview.entries),
                                      "notices": fresh.notices}
@@ -414,7 +416,7 @@ def import_preview(preview) -> None:
                    + ", ".join(md(c) for c in preview.ignored_columns))
     rows = preview.entries[:PREVIEW_ROWS]
     st.markdown(f"**First {len(rows)} of {len(preview.entries)} entries**" if len(preview.entries) > len(rows)
-                else f"**All {len(rows)} entries**")
+                else f"**All {len(rows)} entries**" if len(rows) > 1 else "**The one entry**")
     st.table(pd.DataFrame({
         "Term": [md(e["term"]) for e in rows],
         "Acronym": [md(e.get("acronym", "")) for e in rows],
@@ -444,7 +446,7 @@ def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]
                and _initial(e.term) == (letter if letter in LETTERS[1:] else _initial(e.term))
                and all(w in " ".join(e.names).casefold() for w in words)]
     entries.sort(key=lambda e: (e.term.casefold(), e.glossary))
-    st.caption(f"{len(entries)} term(s)" + (" (filtered)" if words or letter in LETTERS[1:] else ""))
+    st.caption(plural(len(entries), "term") + (" (filtered)" if words or letter in LETTERS[1:] else ""))
     term_list(entries, names, key="az")
 
 

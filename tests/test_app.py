@@ -311,3 +311,14 @@ def test_a_shared_link_filtered_to_a_glossary_says_so_above_the_results_and_clea
     app.button(key="filter-clear").click().run()
     assert "g" not in app.query_params and not [i for i in app.info if "glossaries" in i.value]
     assert len(app.sidebar.multiselect[0].value) == 5
+
+
+def test_counts_read_as_english(app):
+    app.query_params.update({"view": "browse", "filter": "brand loyalty"})
+    app.run()
+    assert "1 term (filtered)" in [c.value for c in app.main.caption]
+    app.query_params.clear()
+    app.query_params["term"] = "customer-service-terms#55"  # NPS, in two glossaries
+    app.run()
+    assert any(c.value == "Defined in 2 glossaries above." for c in app.caption)
+    assert not any("(s)" in c.value or "(ies)" in c.value for c in app.caption)
