@@ -322,3 +322,19 @@ def test_counts_read_as_english(app):
     app.run()
     assert any(c.value == "Defined in 2 glossaries above." for c in app.caption)
     assert not any("(s)" in c.value or "(ies)" in c.value for c in app.caption)
+
+
+def test_twin_entries_of_one_glossary_are_told_apart_and_printed_once_on_a_card(app):
+    """Outsourcing defines Callback twice, word for word (entries 1 and 2)."""
+    app.query_params["view"] = "duplicates"
+    app.run()
+    buttons = [b.label for b in app.button if b.key in ("g0-outsourcing-terms#1", "g0-outsourcing-terms#2")]
+    assert buttons == ["Open entry 1 of Outsourcing →", "Open entry 2 of Outsourcing →"]
+    opens = [b.label for b in app.button if (b.key or "").startswith("g") and b.label.startswith("Open ")]
+    assert opens and all(len(label) <= 34 for label in opens), opens  # short: the term is the line above
+    app.query_params.clear()
+    app.query_params["q"] = "callback"
+    app.run()
+    assert card_titles(app)[0] == "Callback"
+    printed = [m.value for m in app.markdown if "deferred transactions" in m.value]
+    assert len(printed) == 1 and printed[0].startswith(":violet-badge[Outsourcing] ")
