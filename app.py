@@ -486,8 +486,9 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
              args=("show_box", "show"), kwargs={"to_url": lambda v: None if v == "same" else v, "page": None})
     if "review_error" in st.session_state:
         st.error(md(st.session_state.pop("review_error")))
-    review_done(searcher)
+    done = st.session_state.get("last_review")
     if st.session_state["show_box"] == "reviewed":
+        review_done(searcher)
         reviewed_list(searcher, glossaries, names)
         return
     bands = SHOW_BANDS[st.session_state["show_box"]]
@@ -499,8 +500,14 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     d3.caption(f"{plural(len(groups), 'group')}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
                "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
+    # The confirmation goes where the decided group was, in view of the button just pressed.
+    slot = done["slot"] if done and first <= done["slot"] <= last else first
+    if slot == first:
+        review_done(searcher)
     _pager(page, pages, "top")
     for n, g in enumerate(groups[first:last], start=first):
+        if n == slot and n != first:
+            review_done(searcher)
         with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
             st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
@@ -517,6 +524,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
                     term_button(e, key=f"g{n}-{e.id}", names=names, label=f"Open {'' if which != glossary else 'in '}"
                                 f"{which} →")
             review_controls(searcher, g, n)
+    if slot == last and last != first:
+        review_done(searcher)
     _pager(page, pages, "bottom")
 
 
@@ -556,13 +565,13 @@ def review_controls(searcher: Searcher, group, n: int) -> None:
         verdicts = sorted({VERDICTS[d.verdict] for d in decided if d})
         left, right = st.columns([3, 1])
         left.caption(f"Reviewed: {', '.join(verdicts)}.")
-        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None))
+        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None, n))
         return
     st.caption("Your review:")
     cols = st.columns(3)
     for col, (verdict, label) in zip(cols, (("same", "Same concept"), ("different", "Not the same"),
                                             ("related", "Related"))):
-        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict),
+        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict, n),
                    help=f"Save '{VERDICTS[verdict]}' for this group in decisions.yaml (Undo brings it back).")
 
 
@@ -574,6 +583,9 @@ def review_done(searcher: Searcher) -> None:
         return
     where = (" It is listed under Show: Reviewed." if done["verdict"] == "different"
              else " Show: Reviewed lists every decision.")
+    if not done.get("told"):  # the page may be scrolled away from the line below: say it once where it shows
+        done["told"] = True
+        st.toast(md(f"Saved “{done['title']}” as {VERDICTS[done['verdict']]}; Undo is where the group was."))
     with st.container(horizontal=True, vertical_alignment="center", key="review-done"):
         st.success(md(f"Saved “{done['title']}” as {VERDICTS[done['verdict']]}.") + md(where))
         st.button("Undo", key="undo-last", on_click=_undo_last, args=(searcher,))
@@ -631,7 +643,7 @@ def _undo_pair(searcher: Searcher, a: str, b: str) -> None:
         _save(searcher, searcher.decisions.undo(a, b))
 
 
-def _review(searcher: Searcher, group, verdict: str | None) -> None:
+def _review(searcher: Searcher, group, verdict: str | None, slot: int) -> None:
     decisions = searcher.decisions
     ids = [e.id for e in group.entries]
     pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
@@ -643,8 +655,8 @@ def _review(searcher: Searcher, group, verdict: str | None) -> None:
         else:
             decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
     if _save(searcher, decisions):
-        st.session_state["last_review"] = ({"title": group.canonical, "verdict": verdict, "before": before}
-                                           if verdict else None)
+        st.session_state["last_review"] = ({"title": group.canonical, "verdict": verdict, "before": before,
+                                            "slot": slot} if verdict else None)
 
 
 def _save(searcher: Searcher, decisions) -> bool:
@@ -708,10 +720,13 @@ def _refocus(entry_id: str) -> None:
 
 
 def _default_focus(searcher: Searcher, choices):
-    """A real term (never a 'See ...' entry) that several glossaries define: a telling place to start."""
+    """A real term (never a 'See ...' entry) that several glossaries define under its name: a telling place
+    to start. Counted by name first, since a group found by meaning can span glossaries that name it apart
+    (Brand Loyalty sits in Customer Loyalty's group, yet one glossary defines it)."""
     def spread(e):
+        by_name = len({m.glossary for m in searcher.corpus.find_by_name(e.term)})
         group = searcher.concept_of(e)
-        return len({m.glossary for m in group.entries}) if group and group.band != "related" else 1
+        return by_name, len({m.glossary for m in group.entries}) if group and group.band != "related" else 1
     return max(choices, key=spread)
 
 

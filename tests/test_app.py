@@ -157,13 +157,15 @@ def test_a_shared_threshold_is_restored_and_a_bad_one_falls_back_with_a_notice(a
         assert any("threshold" in w.value and "default" in w.value for w in app.warning), bad
 
 
-def test_explore_view_shows_related_concepts_and_the_map(app):
+def test_explore_view_shows_related_concepts_and_the_map(app, real_searcher):
     app.query_params["view"] = "explore"
     app.run()
     assert not app.exception
     assert any(s.value == "Related concepts" for s in app.subheader)
     assert len([b for b in app.button if "·" in b.label]) == 8
     assert "See" not in app.selectbox[0].value  # it starts on a real term, not a cross-reference
+    start = real_searcher.entry(app.selectbox[0].value)  # and one that several glossaries define by its name
+    assert len({e.glossary for e in real_searcher.corpus.find_by_name(start.term)}) >= 3, start.label
 
 
 def test_no_unsafe_html_anywhere_in_the_app():
