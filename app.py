@@ -12,6 +12,7 @@ import logging
 import os
 import string
 import time
+from collections import Counter
 
 import altair as alt
 import pandas as pd
@@ -21,10 +22,12 @@ from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.corpus import corpus_fingerprint
 from glossary_search.display import (
     STRENGTH_WORDS,
+    distinct_definitions,
     entry_caption,
     escape_md as md,
     glossary_name,
     group_hits,
+    plural,
     highlight,
     telling_differences,
 )
@@ -49,9 +52,11 @@ LOG = logging.getLogger("glossary_search.app")
 VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore",
          "add": "Add a glossary"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
-SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything"}
+SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything",
+        "reviewed": "Reviewed"}
 SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "related": ["related"],
               "all": ["identical", "same", "related"]}
+THRESHOLD_MIN, THRESHOLD_MAX = 0.30, 0.80  # the same-concept slider's range
 PAGE_SIZE = 25  # duplicate groups per page
 LETTERS = ["All", *string.ascii_uppercase, "#"]
 PREVIEW_ROWS = 10  # first entries of an upload shown before it is added
@@ -124,6 +129,18 @@ def term_button(entry, key: str, names: dict[str, str], label: str | None = None
     st.button(md(text + suffix), key=key, type="tertiary", on_click=open_term, args=(entry.id,))
 
 
+def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str], verb: str) -> None:
+    """The glossary filter in the page itself: a shared link (`g=`) narrows every view, and on a phone the
+    sidebar that holds the filter is closed, so the page must say so and offer the way back to all."""
+    if not glossaries:
+        return
+    total = len(searcher.corpus.glossaries)
+    chosen = ", ".join(names.get(g, g) for g in glossaries)
+    with st.container(horizontal=True, vertical_alignment="center", key="glossary-filter"):
+        st.info(f"{verb} {len(glossaries)} of {plural(total, 'glossary', 'glossaries')}: {md(chosen)}.")
+        st.button("Use all glossaries", key="filter-clear", on_click=go, kwargs={"g": None, "page": None})
+
+
 def focus_question_box() -> None:
     """Put the cursor in the question box on load (a fixed script: no URL or corpus text in it)."""
     script = ("<script>const box = window.parent.document.querySelector('input[aria-label=\"Your question\"]');"
@@ -147,6 +164,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
         st.text_input("Your question", key="q_box", placeholder="e.g. how do I measure wait time",
                       label_visibility="collapsed")
         st.form_submit_button("Search", type="primary", on_click=_submit_question)
+    filter_line(searcher, glossaries, names, "Searching")
     top_k = _results_slider()
     if not question.strip():
         focus_question_box()
@@ -166,7 +184,8 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
         compare_view(compared, names)
     if not answer.close_match:
         st.warning("No close match for this question. The nearest terms are:")
-    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys)):
+    apart = lambda a, b: searcher.decisions.apart(a.id, b.id)  # noqa: E731 - reviewed as two concepts
+    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys, apart)):
         result_card(card, n, names)
     with st.expander("Try an example"):  # below the results, so they stay on a phone's first screen
         _examples()
@@ -182,9 +201,10 @@ def _results_slider() -> int:
 
 
 def _examples() -> None:
-    cols = st.columns(len(EXAMPLES))
-    for col, example in zip(cols, EXAMPLES):
-        col.button(md(example), key=f"ex-{example}", on_click=go, kwargs={"q": example, "term": None})
+    """One row of buttons as wide as their text, wrapping: equal columns cut the longer questions off."""
+    with st.container(horizontal=True, key="examples"):
+        for example in EXAMPLES:
+            st.button(md(example), key=f"ex-{example}", on_click=go, kwargs={"q": example, "term": None})
 
 
 def _submit_question() -> None:
@@ -217,11 +237,13 @@ def result_card(card, n: int, names: dict[str, str]) -> None:
             st.caption(f"Matched on words in the definition: {md(best.matched_text)}")
         else:
             st.caption("Matched on the meaning of the definition")
-        for hit in card.hits:
-            e = hit.entry
+        for same in distinct_definitions(card.hits):
+            hit, e = same[0], same[0].entry
             words = hit.matched_text.split(", ") if hit.matched == "definition" and hit.matched_text else []
             name = f"**{md(e.label)}**: " if e.label != card.title else ""
-            st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] {name}" + highlight(e.definition, words))
+            glossaries = dict.fromkeys(names.get(h.entry.glossary, h.entry.glossary) for h in same)
+            badges = " ".join(f":violet-badge[{md(g)}]" for g in glossaries)
+            st.markdown(f"{badges} {name}" + highlight(e.definition, words))
             if e.see:
                 st.caption(f"Cross-reference: see {md(e.see)}")
         term_button(best.entry, key=f"card-{n}", names=names, label=f"Open {card.title} →")
@@ -257,13 +279,21 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
     same = [(p, o) for p, o in others if p.band != "related" and o.id not in members]
     close = [(p, o) for p, o in others if p.band == "related"]
     left, mid, right = st.columns(3)
+    ids = {e.id for e in searcher.entries}
+    apart = [searcher.entry(d.b if d.a == entry.id else d.a) for d in searcher.decisions.involving(entry.id)
+             if d.verdict == "different" and {d.a, d.b} <= ids]
     with left:
         st.subheader("Same concept")
         if len(members) > 1:
-            st.caption(f"Defined in {len({searcher.entry(i).glossary for i in members})} glossary(ies) above.")
+            count = len({searcher.entry(i).glossary for i in members})
+            st.caption(f"Defined in {plural(count, 'glossary', 'glossaries')} above.")
         for p, other in same:
             term_button(other, key=f"dup-{other.id}", names=names, suffix=f" — likely the same ({p.evidence:.2f})")
-        if len(members) == 1 and not same:
+        if apart:
+            st.caption("Reviewed as not the same concept:")
+            for other in apart:
+                term_button(other, key=f"apart-{other.id}", names=names)
+        elif len(members) == 1 and not same:
             st.caption("No other glossary defines it.")
     with mid:
         st.subheader("Related")
@@ -310,7 +340,7 @@ def add_view(searcher: Searcher) -> None:
                f"holds before anything is written. Up to {IMPORT_LIMIT.replace(' ', NBSP)}.")
     added = st.session_state.pop("added", None)
     if added:
-        st.success(md(f"Added {added['count']} entries as the glossary “{added['title']}” ({added['id']}). "
+        st.success(md(f"Added {plural(added['count'], 'entry', 'entries')} as the glossary “{added['title']}” ({added['id']}). "
                       "Search now finds them."))
         index_update(added)
         with st.container(horizontal=True):
@@ -354,7 +384,8 @@ def add_view(searcher: Searcher) -> None:
         st.error(md(str(exc)))
         return
     import_preview(preview)
-    if st.button(md(f"Add {len(preview.entries)} entries to the corpus"), key="add_go", type="primary"):
+    if st.button(md(f"Add {plural(len(preview.entries), 'entry', 'entries')} to the corpus"), key="add_go",
+                 type="primary"):
         try:
             path = add_to_corpus(preview, data, searcher.corpus.root)
         except ImportFileError as exc:
@@ -362,7 +393,7 @@ def add_view(searcher: Searcher) -> None:
             return
         LOG.info("Added %s from the upload %s", path, preview.filename)
         started = time.perf_counter()
-        with st.spinner(f"Embedding {len(preview.entries)} new entries and updating the index…"):
+        with st.spinner(f"Embedding {plural(len(preview.entries), 'new entry', 'new entries')} and updating the index…"):
             fresh = reload_engine(searcher)
         update = fresh.index_update
         st.session_state["added"] = {
@@ -406,7 +437,7 @@ def import_preview(preview) -> None:
                    + ", ".join(md(c) for c in preview.ignored_columns))
     rows = preview.entries[:PREVIEW_ROWS]
     st.markdown(f"**First {len(rows)} of {len(preview.entries)} entries**" if len(preview.entries) > len(rows)
-                else f"**All {len(rows)} entries**")
+                else f"**All {len(rows)} entries**" if len(rows) > 1 else "**The one entry**")
     st.table(pd.DataFrame({
         "Term": [md(e["term"]) for e in rows],
         "Acronym": [md(e.get("acronym", "")) for e in rows],
@@ -423,6 +454,7 @@ def shorten(text: str, limit: int = 300) -> str:
 # ---- Browse A–Z ---------------------------------------------------------------------------------
 def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Browse A–Z")
+    filter_line(searcher, glossaries, names, "Showing")
     letter = url("letter", "All")
     bind("letter_box", letter if letter in LETTERS else "All")
     st.segmented_control("Letter", LETTERS, key="letter_box", on_change=commit, args=("letter_box", "letter"),
@@ -435,7 +467,7 @@ def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]
                and _initial(e.term) == (letter if letter in LETTERS[1:] else _initial(e.term))
                and all(w in " ".join(e.names).casefold() for w in words)]
     entries.sort(key=lambda e: (e.term.casefold(), e.glossary))
-    st.caption(f"{len(entries)} term(s)" + (" (filtered)" if words or letter in LETTERS[1:] else ""))
+    st.caption(plural(len(entries), "term") + (" (filtered)" if words or letter in LETTERS[1:] else ""))
     term_list(entries, names, key="az")
 
 
@@ -457,47 +489,92 @@ def term_list(entries, names: dict[str, str], key: str) -> None:
 def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
+    filter_line(searcher, glossaries, names, "Showing")
     c1, c2 = st.columns([1, 2])
-    threshold = c1.slider("Same-concept threshold (score)", 0.30, 0.80, DEFAULT_THRESHOLDS.same, 0.01,
-                          key="threshold",
-                          help="How sure we are that two entries define one concept: the mean of definition similarity, "
-                               "name similarity and shared words. Entries named alike (same term, alias, acronym "
-                               "or a 'See' reference) are one concept whatever the threshold; names nested with different "
-                               "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
-                               f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
+    threshold = _threshold()
+    c1.slider("Same-concept threshold (score)", THRESHOLD_MIN, THRESHOLD_MAX, step=0.01, key="threshold",
+              on_change=commit, args=("threshold", "threshold"),
+              kwargs={"to_url": lambda v: None if round(v, 2) == DEFAULT_THRESHOLDS.same else f"{v:.2f}",
+                      "page": None},
+              help="How sure we are that two entries define one concept: the mean of definition similarity, "
+                   "name similarity and shared words. Entries named alike (same term, alias, acronym "
+                   "or a 'See' reference) are one concept whatever the threshold; names nested with different "
+                   "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
+                   f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     show = url("show", "same")
     bind("show_box", show if show in SHOW else "same")
     c2.radio("Show", list(SHOW), format_func=SHOW.get, key="show_box", horizontal=True, on_change=commit,
              args=("show_box", "show"), kwargs={"to_url": lambda v: None if v == "same" else v, "page": None})
+    if "review_error" in st.session_state:
+        st.error(md(st.session_state.pop("review_error")))
+    done = st.session_state.get("last_review")
+    if st.session_state["show_box"] == "reviewed":
+        review_done(searcher)
+        reviewed_list(searcher, glossaries, names)
+        return
     bands = SHOW_BANDS[st.session_state["show_box"]]
     groups = searcher.duplicates(threshold=threshold, bands=bands, glossaries=glossaries or None)
-    pages = max(1, -(-len(groups) // PAGE_SIZE))
-    raw = url("page", "1")
-    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
-    first, last = (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, len(groups))
+    page, pages, first, last = _page_of(len(groups))
     d1, d2, d3 = st.columns([1, 1, 3])
     d1.download_button("⬇ CSV", to_csv(groups), "duplicates.csv", "text/csv")
     d2.download_button("⬇ Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
-    d3.caption(f"{len(groups)} group(s); showing {first + 1 if groups else 0}–{last}. Groups *named alike* share "
-               "a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
+    d3.caption(f"{plural(len(groups), 'group')}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
+               "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
-    if "review_error" in st.session_state:
-        st.error(md(st.session_state.pop("review_error")))
+    # The confirmation goes where the decided group was, in view of the button just pressed.
+    slot = done["slot"] if done and first <= done["slot"] <= last else first
+    if slot == first:
+        review_done(searcher)
     _pager(page, pages, "top")
     for n, g in enumerate(groups[first:last], start=first):
+        if n == slot and n != first:
+            review_done(searcher)
         with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
             st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
             cols = st.columns(len(g.entries))
+            twins = Counter((e.glossary, e.label) for e in g.entries)  # one glossary, one name, twice
             for col, e in zip(cols, g.entries):
                 others = [o.definition for o in g.entries if o.id != e.id]
+                glossary = names.get(e.glossary, e.glossary)
+                which = f"entry {e.position} of {glossary}" if twins[e.glossary, e.label] > 1 else glossary
                 with col:
-                    st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] **{md(e.label)}**")
+                    st.markdown(f":violet-badge[{md(which)}] **{md(e.label)}**")
                     st.markdown(highlight(e.definition, telling_differences(e.definition, others), "blue"))
-                    term_button(e, key=f"g{n}-{e.id}", names=names,
-                                label=f"Open {e.label} ({names.get(e.glossary, e.glossary)}) →")
+                    # Short enough for a column: the term is the line above, the button names the glossary.
+                    term_button(e, key=f"g{n}-{e.id}", names=names, label=f"Open {'' if which != glossary else 'in '}"
+                                f"{which} →")
             review_controls(searcher, g, n)
+    if slot == last and last != first:
+        review_done(searcher)
     _pager(page, pages, "bottom")
+
+
+def _threshold() -> float:
+    """The same-concept threshold from the URL (`threshold`); a value off the slider falls back to the
+    default, saying so, so a shared link never shows other groups than it claims."""
+    raw = url("threshold")
+    value = DEFAULT_THRESHOLDS.same
+    if raw:
+        try:
+            parsed = round(float(raw), 2)
+        except ValueError:
+            parsed = None
+        if parsed is not None and THRESHOLD_MIN <= parsed <= THRESHOLD_MAX:
+            value = parsed
+        else:
+            st.warning(md(f"The link's threshold “{raw[:40]}” is not a number from {THRESHOLD_MIN:.2f} to "
+                          f"{THRESHOLD_MAX:.2f}; showing the default, {DEFAULT_THRESHOLDS.same:.2f}."))
+    bind("threshold", value)
+    return value
+
+
+def _page_of(count: int) -> tuple[int, int, int, int]:
+    """The page asked for in the URL, the number of pages, and the slice of rows it shows."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    raw = url("page", "1")
+    page = min(int(raw), pages) if raw.isdecimal() and int(raw) >= 1 else 1
+    return page, pages, (page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, count)
 
 
 def review_controls(searcher: Searcher, group, n: int) -> None:
@@ -509,32 +586,109 @@ def review_controls(searcher: Searcher, group, n: int) -> None:
         verdicts = sorted({VERDICTS[d.verdict] for d in decided if d})
         left, right = st.columns([3, 1])
         left.caption(f"Reviewed: {', '.join(verdicts)}.")
-        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None))
+        right.button("Undo", key=f"undo-{n}", on_click=_review, args=(searcher, group, None, n))
         return
     st.caption("Your review:")
     cols = st.columns(3)
     for col, (verdict, label) in zip(cols, (("same", "Same concept"), ("different", "Not the same"),
                                             ("related", "Related"))):
-        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict),
+        col.button(label, key=f"{verdict}-{n}", on_click=_review, args=(searcher, group, verdict, n),
                    help=f"Save '{VERDICTS[verdict]}' for this group in decisions.yaml (Undo brings it back).")
 
 
-def _review(searcher: Searcher, group, verdict: str | None) -> None:
+def review_done(searcher: Searcher) -> None:
+    """The last decision, named, with its Undo: a group reviewed as not the same leaves the list, so the
+    reader must see where it went and be able to take it back."""
+    done = st.session_state.get("last_review")
+    if not done:
+        return
+    where = (" It is listed under Show: Reviewed." if done["verdict"] == "different"
+             else " Show: Reviewed lists every decision.")
+    if not done.get("told"):  # the page may be scrolled away from the line below: say it once where it shows
+        done["told"] = True
+        st.toast(md(f"Saved “{done['title']}” as {VERDICTS[done['verdict']]}; Undo is where the group was."))
+    with st.container(horizontal=True, vertical_alignment="center", key="review-done"):
+        st.success(md(f"Saved “{done['title']}” as {VERDICTS[done['verdict']]}.") + md(where))
+        st.button("Undo", key="undo-last", on_click=_undo_last, args=(searcher,))
+
+
+def _undo_last(searcher: Searcher) -> None:
+    done = st.session_state.pop("last_review", None)
+    if done is None:
+        return
+    decisions = searcher.decisions
+    for (a, b), before in done["before"].items():
+        if before is not None:
+            decisions = decisions.decide(before.a, before.b, before.verdict, preferred=before.preferred,
+                                         by=before.by, terms=before.terms, at=before.at)
+        elif decisions.get(a, b):
+            decisions = decisions.undo(a, b)
+    _save(searcher, decisions)
+
+
+def reviewed_list(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
+    """Every saved decision, newest first, each with its Undo: the one place a 'not the same' stays reachable."""
+    def glossary_of(entry_id: str) -> str:
+        return entry_id.rsplit("#", 1)[0]
+
+    items = sorted((d for d in searcher.decisions if not glossaries
+                    or glossary_of(d.a) in glossaries or glossary_of(d.b) in glossaries),
+                   key=lambda d: (d.at or "", d.a, d.b), reverse=True)
+    if not items:
+        st.info("No review decisions yet: Same concept, Not the same and Related on a group save one.")
+        return
+    page, pages, first, last = _page_of(len(items))
+    st.caption(f"{plural(len(items), 'decision')} on pairs of entries, newest first; showing {first + 1}–{last}. "
+               "They live in decisions.yaml beside the glossaries.")
+    _pager(page, pages, "top")
+    known = {e.id for e in searcher.entries}
+    for n, d in enumerate(items[first:last], start=first):
+        sides = []
+        for k, entry_id in enumerate((d.a, d.b)):
+            glossary = names.get(glossary_of(entry_id), glossary_of(entry_id))
+            if entry_id in known:
+                sides.append(f"**{md(searcher.entry(entry_id).label)}** · {md(glossary)}")
+            else:
+                term = d.terms[k] if len(d.terms) > k else entry_id
+                sides.append(f"**{md(term)}** · {md(glossary)} (no longer in the corpus)")
+        with st.container(border=True, key=f"reviewed-{n}"):
+            text, action = st.columns([5, 1])
+            text.markdown(" / ".join(sides) + f" — reviewed: {VERDICTS[d.verdict]}")
+            action.button("Undo", key=f"undo-pair-{n}", on_click=_undo_pair, args=(searcher, d.a, d.b))
+    _pager(page, pages, "bottom")
+
+
+def _undo_pair(searcher: Searcher, a: str, b: str) -> None:
+    if searcher.decisions.get(a, b):
+        st.session_state.pop("last_review", None)
+        _save(searcher, searcher.decisions.undo(a, b))
+
+
+def _review(searcher: Searcher, group, verdict: str | None, slot: int) -> None:
     decisions = searcher.decisions
     ids = [e.id for e in group.entries]
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            if verdict is None:
-                if decisions.get(a, b):
-                    decisions = decisions.undo(a, b)
-            else:
-                decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    before = {(a, b): decisions.get(a, b) for a, b in pairs}
+    for a, b in pairs:
+        if verdict is None:
+            if decisions.get(a, b):
+                decisions = decisions.undo(a, b)
+        else:
+            decisions = decisions.decide(a, b, verdict, terms=(searcher.entry(a).label, searcher.entry(b).label))
+    if _save(searcher, decisions):
+        st.session_state["last_review"] = ({"title": group.canonical, "verdict": verdict, "before": before,
+                                            "slot": slot} if verdict else None)
+
+
+def _save(searcher: Searcher, decisions) -> bool:
+    """Write decisions.yaml and search with it from now on; False (and an error shown) when it cannot."""
     try:
         decisions.save(searcher.corpus.root)
     except OSError as exc:
         st.session_state["review_error"] = f"Could not save the review in {searcher.corpus.root}: {exc.strerror}."
-        return
+        return False
     searcher.review(decisions)
+    return True
 
 
 def _pager(page: int, pages: int, where: str) -> None:
@@ -549,6 +703,7 @@ def _pager(page: int, pages: int, where: str) -> None:
 # ---- Explore ------------------------------------------------------------------------------------
 def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Explore the vocabulary")
+    filter_line(searcher, glossaries, names, "Showing")
     entries = [e for e in searcher.entries if not glossaries or e.glossary in glossaries]
     choices = sorted((e for e in entries if not e.see), key=lambda e: (e.label.casefold(), e.glossary))
     if not choices:
@@ -586,10 +741,13 @@ def _refocus(entry_id: str) -> None:
 
 
 def _default_focus(searcher: Searcher, choices):
-    """A real term (never a 'See ...' entry) that several glossaries define: a telling place to start."""
+    """A real term (never a 'See ...' entry) that several glossaries define under its name: a telling place
+    to start. Counted by name first, since a group found by meaning can span glossaries that name it apart
+    (Brand Loyalty sits in Customer Loyalty's group, yet one glossary defines it)."""
     def spread(e):
+        by_name = len({m.glossary for m in searcher.corpus.find_by_name(e.term)})
         group = searcher.concept_of(e)
-        return len({m.glossary for m in group.entries}) if group and group.band != "related" else 1
+        return by_name, len({m.glossary for m in group.entries}) if group and group.band != "related" else 1
     return max(choices, key=spread)
 
 

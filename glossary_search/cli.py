@@ -295,7 +295,7 @@ def duplicates(corpus_dir, index_dir, model, backend, vector_store, threshold, b
             text = textwrap.shorten(" ".join(safe(e.definition).split()), 90, placeholder=" …")
             say(f"            {e.label} [{e.glossary}]: {text}")
     if not as_json:
-        say(f"{len(groups)} group(s).", err=True)
+        say(f"{len(groups)} group{'' if len(groups) == 1 else 's'}.", err=True)
 
 
 @cli.command()

@@ -60,6 +60,16 @@ class Decisions:
     def get(self, a: str, b: str) -> Decision | None:
         return self._items.get(frozenset((a, b)))
 
+    def apart(self, a: str, b: str) -> bool:
+        """True when a reviewer said these two entries are two concepts ('not the same' or 'related'):
+        nothing may show them as one (a result card, a term page's same-concept list)."""
+        d = self.get(a, b)
+        return d is not None and d.verdict != "same"
+
+    def involving(self, entry_id: str) -> list[Decision]:
+        """The decisions on pairs that hold this entry, for its term page."""
+        return [d for d in self if entry_id in (d.a, d.b)]
+
     # ---- changing ----------------------------------------------------------------------------------
     def decide(self, a: str, b: str, verdict: str, *, preferred: str | None = None, by: str | None = None,
                terms: Sequence[str] = (), at: str | None = None) -> "Decisions":

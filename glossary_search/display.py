@@ -32,6 +32,11 @@ def escape_md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, str(text)))
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 entry', '2 entries': a count with its noun agreeing (never 'entry(ies)')."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
 def glossary_name(glossary: Glossary, limit: int = 24) -> str:
     """A short, readable name for chips, badges and legends: `short_title`, else the title without a leading
     'The' and a trailing 'Glossary', cut at a word boundary."""
@@ -86,13 +91,18 @@ class Card:
         return self.hits[0]
 
 
-def group_hits(hits: Sequence[Hit], keys_of: Callable[[Entry], set[str]]) -> list[Card]:
+def group_hits(hits: Sequence[Hit], keys_of: Callable[[Entry], set[str]],
+               apart: Callable[[Entry, Entry], bool] | None = None) -> list[Card]:
     """Merge hits that share a key (their concept, their folded term name), keeping each card at the
-    rank of its best hit."""
+    rank of its best hit. `apart(a, b)` (a review decision: two concepts) keeps two entries on separate
+    cards even when they share a name."""
+    def clash(card: Card, entries: Sequence[Entry]) -> bool:
+        return apart is not None and any(apart(h.entry, e) for h in card.hits for e in entries)
+
     cards: list[Card] = []
     for hit in hits:
         keys = keys_of(hit.entry)
-        linked = [c for c in cards if c.keys & keys]
+        linked = [c for c in cards if c.keys & keys and not clash(c, [hit.entry])]
         if not linked:
             cards.append(Card(title=hit.entry.label, hits=[hit], keys=set(keys)))
             continue
@@ -100,11 +110,23 @@ def group_hits(hits: Sequence[Hit], keys_of: Callable[[Entry], set[str]]) -> lis
         first.hits.append(hit)
         first.keys |= keys
         for card in rest:
+            if clash(first, [h.entry for h in card.hits]):
+                continue
             first.hits += card.hits
             first.keys |= card.keys
             cards.remove(card)
         first.hits.sort(key=lambda h: -h.score)
     return cards
+
+
+def distinct_definitions(hits: Sequence[Hit]) -> list[list[Hit]]:
+    """A card's hits with one wording together: a glossary that holds one definition twice (or two
+    glossaries that copy it) shows it once, under every glossary that has it."""
+    out: dict[tuple[str, str], list[Hit]] = {}
+    for hit in hits:
+        text = " ".join(hit.entry.definition.split())
+        out.setdefault((hit.entry.label, text), []).append(hit)
+    return list(out.values())
 
 
 def entry_caption(entry: Entry, glossary: str | None = None) -> str:

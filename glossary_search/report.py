@@ -10,7 +10,7 @@ import io
 from typing import Sequence
 
 from .concepts import named_alike
-from .display import escape_md
+from .display import escape_md, plural
 from .types import ConceptGroup
 
 # OWASP "CSV Injection": a cell starting with one of these is a formula in Excel, LibreOffice, Sheets
@@ -66,7 +66,7 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
 
 
 def to_markdown(groups: Sequence[ConceptGroup]) -> str:
-    lines = ["# Near-duplicate terms", "", f"{len(groups)} group(s).", ""]
+    lines = ["# Near-duplicate terms", "", f"{plural(len(groups), 'group')}.", ""]
     for n, g in enumerate(groups, start=1):
         why = basis_note(g)
         lines += [f"## {n}. {md_text(g.canonical)} — {g.band} (score {g.score:.2f}{', ' + why if why else ''})", "",

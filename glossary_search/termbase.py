@@ -530,10 +530,13 @@ def check_addable(preview: ImportPreview, corpus_dir: str | Path) -> Path:
         raise ImportFileError(f"{preview.filename}: this file was already imported as glossary {previous!r}; "
                               "nothing written.")
     target = corpus_dir / f"{preview.glossary_id}.yaml"
-    existing = {g.id: g.path for g in load_corpus(corpus_dir).glossaries} if any(corpus_dir.glob("*.y*ml")) else {}
+    existing = {g.id: g for g in load_corpus(corpus_dir).glossaries} if any(corpus_dir.glob("*.y*ml")) else {}
     if preview.glossary_id in existing or target.exists():
+        # The glossary by its title and file name, never the server's folder: the app shows this sentence.
+        owner = existing.get(preview.glossary_id)
+        used_by = f"the glossary {owner.title!r}, file {Path(owner.path).name}" if owner else f"the file {target.name}"
         raise ImportFileError(f"{preview.filename}: glossary id {preview.glossary_id!r} is already used by "
-                              f"{existing.get(preview.glossary_id, target)}; choose another id.")
+                              f"{used_by}; choose another id.")
     return target
 
 

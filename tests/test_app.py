@@ -6,11 +6,13 @@ import ast
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from glossary_search.concepts import DEFAULT_THRESHOLDS
 from glossary_search.termbase import IMPORT_LIMIT, MAX_IMPORT_MB
 
 from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
+DEFAULT_SAME = DEFAULT_THRESHOLDS.same
 WAIT_TERMS = {"Wait Time", "Queue Time", "Average Speed of Answer"}
 
 
@@ -136,19 +138,35 @@ def test_duplicates_view_lists_groups_and_offers_downloads(app):
     app.run()
     threshold = lambda: next(s for s in app.slider if s.label.startswith("Same-concept"))  # noqa: E731
     threshold().set_value(0.7).run()  # a stricter threshold finds fewer groups
-    strict = [c.value for c in app.caption if "group(s)" in c.value][0]
+    strict = [c.value for c in app.caption if " groups; showing" in c.value][0]
+    assert app.query_params["threshold"] in ("0.70", ["0.70"])  # kept in the URL, so a shared link keeps it
     threshold().set_value(0.4).run()
-    loose = [c.value for c in app.caption if "group(s)" in c.value][0]
-    assert int(strict.split()[0]) < int(loose.split()[0])
+    loose = [c.value for c in app.caption if " groups; showing" in c.value][0]
+    assert int(strict.split()[0].replace(",", "")) < int(loose.split()[0].replace(",", ""))
 
 
-def test_explore_view_shows_related_concepts_and_the_map(app):
+def test_a_shared_threshold_is_restored_and_a_bad_one_falls_back_with_a_notice(app):
+    app.query_params.update({"view": "duplicates", "threshold": "0.7"})
+    app.run()
+    slider = next(s for s in app.slider if s.label.startswith("Same-concept"))
+    assert slider.value == pytest.approx(0.7) and not app.warning
+    for bad in ("abc", "5", "nan", "0.1"):
+        app.query_params.update({"view": "duplicates", "threshold": bad})
+        app.run()
+        slider = next(s for s in app.slider if s.label.startswith("Same-concept"))
+        assert slider.value == pytest.approx(DEFAULT_SAME) and not app.exception
+        assert any("threshold" in w.value and "default" in w.value for w in app.warning), bad
+
+
+def test_explore_view_shows_related_concepts_and_the_map(app, real_searcher):
     app.query_params["view"] = "explore"
     app.run()
     assert not app.exception
     assert any(s.value == "Related concepts" for s in app.subheader)
     assert len([b for b in app.button if "·" in b.label]) == 8
     assert "See" not in app.selectbox[0].value  # it starts on a real term, not a cross-reference
+    start = real_searcher.entry(app.selectbox[0].value)  # and one that several glossaries define by its name
+    assert len({e.glossary for e in real_searcher.corpus.find_by_name(start.term)}) >= 3, start.label
 
 
 def test_no_unsafe_html_anywhere_in_the_app():
@@ -214,3 +232,116 @@ def test_add_view_offers_an_upload_and_the_corpus_downloads(app, real_searcher):
     assert any(f"Up to {limit}." in c.value for c in app.caption)
     assert len(app.get("download_button")) == 3  # CSV, Excel, TBX of every glossary
     assert any(f"({len(real_searcher.entries)} entries)" in c.value for c in app.caption)
+
+
+@pytest.fixture
+def review_app(real_searcher, shared_index, corpus_copy, monkeypatch):
+    """The app over a writable copy of the corpus (decisions.yaml is written there), with the session's model."""
+    import streamlit as st
+
+    import glossary_search.search as search_module
+
+    searcher = search_module.Searcher.open(corpus_copy, shared_index, embedder=real_searcher.embedder)
+    monkeypatch.setattr(search_module.Searcher, "open", classmethod(lambda cls, *a, **k: searcher))
+    monkeypatch.setenv("GLOSSARY_SEARCH_CORPUS", str(corpus_copy))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    yield at, searcher, corpus_copy
+    st.cache_resource.clear()  # the next test's app gets its own searcher
+
+
+FAQ_CC, GURUS_CC = "contact-center-faq#1", "office-gurus-bpo#18"  # both "Contact Center"
+
+
+def open_group(at, searcher, ids: set[str]) -> int:
+    """Open the duplicates page that lists the group of these entries; its number on the page."""
+    groups = searcher.duplicates(bands=["identical", "same"])
+    n = next(i for i, g in enumerate(groups) if {e.id for e in g.entries} == ids)
+    at.query_params["view"] = "duplicates"
+    at.query_params["page"] = str(n // 25 + 1)
+    at.run()
+    return n
+
+
+def test_not_the_same_is_confirmed_undoable_and_holds_on_the_term_page_and_the_cards(review_app):
+    at, searcher, corpus = review_app
+    n = open_group(at, searcher, {FAQ_CC, GURUS_CC})
+    at.button(key=f"different-{n}").click().run()
+    assert not at.exception
+    assert searcher.decisions.apart(FAQ_CC, GURUS_CC)
+    # One line names the group and offers Undo; the group is listed under Show: Reviewed.
+    assert any("Contact Center" in s.value and "not the same" in s.value for s in at.success)
+    assert at.button(key="undo-last")
+    at.query_params["show"] = "reviewed"
+    at.run()
+    rows = [m.value for m in at.markdown if "reviewed: not the same" in m.value]
+    assert len(rows) == 1 and "Contact Center" in rows[0] and "Office Gurus" in rows[0]
+    # The term page says the other glossary's entry was reviewed apart, and links it.
+    at.query_params.clear()
+    at.query_params["term"] = FAQ_CC
+    at.run()
+    assert any(c.value.startswith("Reviewed as not the same concept") for c in at.caption)
+    assert not any("No other glossary defines it" in c.value for c in at.caption)
+    assert at.button(key=f"apart-{GURUS_CC}")
+    # The cards follow: the two Contact Center entries are two cards now.
+    at.query_params.clear()
+    ask(at, "contact center")
+    assert card_titles(at).count("Contact Center") == 2, card_titles(at)
+    # Undo from the reviewed list takes the decision back, in the file too.
+    at.query_params.clear()
+    at.query_params.update({"view": "duplicates", "show": "reviewed"})
+    at.run()
+    at.button(key="undo-pair-0").click().run()
+    assert not searcher.decisions.get(FAQ_CC, GURUS_CC)
+    assert "decisions: []" in (corpus / "decisions.yaml").read_text()
+    at.query_params.clear()
+    ask(at, "contact center")
+    assert card_titles(at).count("Contact Center") == 1
+
+
+def test_the_confirmation_undo_restores_the_group(review_app):
+    at, searcher, corpus = review_app
+    n = open_group(at, searcher, {FAQ_CC, GURUS_CC})
+    at.button(key=f"different-{n}").click().run()
+    at.button(key="undo-last").click().run()
+    assert not at.exception and not at.success
+    assert not searcher.decisions.get(FAQ_CC, GURUS_CC)
+    assert open_group(at, searcher, {FAQ_CC, GURUS_CC}) == n
+
+
+def test_a_shared_link_filtered_to_a_glossary_says_so_above_the_results_and_clears(app):
+    app.query_params.update({"q": "wait time", "g": "outsourcing-terms"})
+    app.run()
+    line = [i.value for i in app.info if "glossaries" in i.value]
+    assert line == ["Searching 1 of 5 glossaries: Outsourcing."], line
+    assert badges(app) == {"Outsourcing"}
+    app.button(key="filter-clear").click().run()
+    assert "g" not in app.query_params and not [i for i in app.info if "glossaries" in i.value]
+    assert len(app.sidebar.multiselect[0].value) == 5
+
+
+def test_counts_read_as_english(app):
+    app.query_params.update({"view": "browse", "filter": "brand loyalty"})
+    app.run()
+    assert "1 term (filtered)" in [c.value for c in app.main.caption]
+    app.query_params.clear()
+    app.query_params["term"] = "customer-service-terms#55"  # NPS, in two glossaries
+    app.run()
+    assert any(c.value == "Defined in 2 glossaries above." for c in app.caption)
+    assert not any("(s)" in c.value or "(ies)" in c.value for c in app.caption)
+
+
+def test_twin_entries_of_one_glossary_are_told_apart_and_printed_once_on_a_card(app):
+    """Outsourcing defines Callback twice, word for word (entries 1 and 2)."""
+    app.query_params["view"] = "duplicates"
+    app.run()
+    buttons = [b.label for b in app.button if b.key in ("g0-outsourcing-terms#1", "g0-outsourcing-terms#2")]
+    assert buttons == ["Open entry 1 of Outsourcing →", "Open entry 2 of Outsourcing →"]
+    opens = [b.label for b in app.button if (b.key or "").startswith("g") and b.label.startswith("Open ")]
+    assert opens and all(len(label) <= 34 for label in opens), opens  # short: the term is the line above
+    app.query_params.clear()
+    app.query_params["q"] = "callback"
+    app.run()
+    assert card_titles(app)[0] == "Callback"
+    printed = [m.value for m in app.markdown if "deferred transactions" in m.value]
+    assert len(printed) == 1 and printed[0].startswith(":violet-badge[Outsourcing] ")

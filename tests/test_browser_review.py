@@ -2,6 +2,7 @@
 undone."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -56,4 +57,44 @@ def test_a_review_decision_survives_a_restart_and_can_be_undone(shared_index, tm
             settle(page)
             assert "decisions: []" in (corpus / "decisions.yaml").read_text()
             assert page.locator('[class*="st-key-group-"]').filter(has_text="reviewed: related").count() == 0
+            not_the_same(page, url, corpus)
         browser.close()
+
+
+def not_the_same(page, url: str, corpus) -> None:
+    """'Not the same' on Contact Center: the group leaves the list, a line names it with Undo, Show: Reviewed
+    keeps it reachable, the term page and the result cards follow, and Undo brings it all back."""
+    page.goto(f"{url}/?view=duplicates")
+    group = page.locator('[class*="st-key-group-"]').filter(
+        has=page.locator("strong", has_text=re.compile(r"^Contact Center$")))
+    group.first.wait_for(timeout=60_000)
+    settle(page)
+    group.first.get_by_role("button", name="Not the same").click()
+    settle(page)
+    done = page.locator('[class*="st-key-review-done"]')
+    assert "Saved “Contact Center” as not the same" in done.inner_text()
+    toast = page.get_by_test_id("stToast")  # in view wherever the page is scrolled
+    assert toast.count() == 1 and "Saved “Contact Center” as not the same" in toast.inner_text()
+    shoot(page, "review-not-the-same-1400")
+    done.scroll_into_view_if_needed()
+    assert group.count() == 0 and "verdict: different" in (corpus / "decisions.yaml").read_text()
+    shoot(page, "review-not-the-same-inline-1400")
+    page.goto(f"{url}/?term=contact-center-faq%231")
+    page.get_by_text("Reviewed as not the same concept:").wait_for(timeout=60_000)
+    apart = page.locator('[class*="st-key-apart-"] button')
+    apart.first.wait_for(timeout=60_000)
+    settle(page)
+    assert apart.count() == 1 and apart.inner_text().strip() == "Contact Center · Office Gurus"
+    page.goto(f"{url}/?q=contact+center")
+    page.locator("h3").first.wait_for(timeout=60_000)
+    settle(page)
+    assert [t.strip() for t in page.locator("h3").all_inner_texts()].count("Contact Center") == 2
+    page.goto(f"{url}/?view=duplicates&show=reviewed")
+    row = page.locator('[class*="st-key-reviewed-0"]')
+    row.wait_for(timeout=60_000)
+    settle(page)
+    assert "reviewed: not the same" in row.inner_text()
+    row.get_by_role("button", name="Undo").click()
+    settle(page)
+    assert "decisions: []" in (corpus / "decisions.yaml").read_text()
+    assert page.get_by_text("No review decisions yet").count() == 1

@@ -1,7 +1,7 @@
 """Text helpers of the app on hand-built inputs: result cards, differences, escaping."""
 from __future__ import annotations
 
-from glossary_search.display import differing_words, escape_md, group_hits
+from glossary_search.display import differing_words, distinct_definitions, escape_md, group_hits, plural
 from glossary_search.types import Entry, Hit
 
 
@@ -34,3 +34,25 @@ def test_escape_md_breaks_what_would_autolink_with_an_invisible_joiner():
     wj = "\u2060"
     assert escape_md("see http://e.example") == f"see http\\:{wj}//e\\.example"
     assert escape_md("www.e.example bob@e.example") == f"www{wj}\\.e\\.example bob{wj}@e\\.example"
+
+
+def test_entries_reviewed_apart_never_share_a_card_even_with_one_name():
+    """'Not the same' on two 'Contact Center' entries: the name alone must not merge them again."""
+    hits = [hit(1, "Contact Center"), hit(2, "Contact Center"), hit(3, "Contact Center")]
+    apart = {frozenset(("g#1", "g#2"))}
+    cards = group_hits(hits, lambda e: {"term:contact center"}, lambda a, b: frozenset((a.id, b.id)) in apart)
+    # The third (no decision) joins the first card; the second stays on a card of its own.
+    assert [[h.entry.id for h in c.hits] for c in cards] == [["g#1", "g#3"], ["g#2"]]
+
+
+def test_a_card_prints_one_wording_once_under_every_glossary_that_has_it():
+    twice = [Hit(entry=Entry(glossary=g, position=n, term="Callback", definition=text), score=0.5, matched="term")
+             for g, n, text in (("out", 9, "Call back later."), ("out", 10, "Call  back later."),
+                                ("cs", 3, "Another wording."))]
+    assert [[h.entry.id for h in same] for same in distinct_definitions(twice)] == [["out#9", "out#10"], ["cs#3"]]
+
+
+def test_counts_agree_with_their_noun():
+    assert [plural(1, "entry", "entries"), plural(2, "entry", "entries"), plural(43, "group"),
+            plural(1, "glossary", "glossaries"), plural(1200, "term")] == \
+        ["1 entry", "2 entries", "43 groups", "1 glossary", "1,200 terms"]

@@ -249,9 +249,10 @@ def test_check_addable_says_what_add_would_refuse_without_writing(corpus_copy):
     data = TEAM_CSV.encode()
     before = sorted(p.name for p in corpus_copy.rglob("*"))
     assert check_addable(read_termbase(data, "team.csv"), corpus_copy) == corpus_copy / "team.yaml"
-    with pytest.raises(ImportFileError, match=r"team\.csv: glossary id 'office-gurus-bpo' is already used by "
-                                              r".*office-gurus-bpo\.yaml; choose another id\."):
+    with pytest.raises(ImportFileError, match=r"team\.csv: glossary id 'office-gurus-bpo' is already used by the "
+                                              r"glossary '.*BPO.*', file office-gurus-bpo\.yaml; choose another id\.") as used:
         check_addable(read_termbase(data, "team.csv", glossary_id="office-gurus-bpo"), corpus_copy)
+    assert str(corpus_copy) not in str(used.value)  # the app shows it: no server folder
     assert sorted(p.name for p in corpus_copy.rglob("*")) == before
     add_to_corpus(read_termbase(data, "team.csv"), data, corpus_copy)
     with pytest.raises(ImportFileError, match=r"already imported as glossary 'team'"):
