@@ -76,9 +76,14 @@ def check_answers(searcher, questions: Iterable[Question]) -> None:
             raise CorpusError(f"eval question {q.text!r}: answer {missing[0]} is not in the corpus")
 
 
+def product_signals(searcher, question: str) -> dict:
+    """The signals ask() ranks by: of the question with its misspelt words corrected, as ask() does."""
+    return searcher.signals(searcher.spelled(question)[0])
+
+
 def ranking(searcher, question: str, weights: dict | None, depth: int = 10, fusion: str | None = None,
             signals: dict | None = None) -> list[tuple[str, str]]:
-    signals = signals or searcher.signals(question)
+    signals = signals or product_signals(searcher, question)
     fused = fuse(signals, weights or searcher.weights, fusion or searcher.fusion)
     order = np.argsort(-fused, kind="stable")[:depth]
     return [(searcher.entries[i].glossary, searcher.entries[i].term) for i in order]
@@ -142,7 +147,7 @@ def misses(searcher, questions: Sequence[Question], split: str = "tune") -> list
 def sweep_weights(searcher, questions: Sequence[Question]) -> list[tuple[str, dict, dict]]:
     """Fusion method and weights tried on the tune split only, best (MRR, then hit@1) first."""
     tune = [q for q in questions if q.split == "tune" and q.answerable]
-    signals = [searcher.signals(q.text) for q in tune]
+    signals = [product_signals(searcher, q.text) for q in tune]
     results = []
     for fusion, kw, names in product(("score", "rrf"), (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),
                                      (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)):
@@ -304,7 +309,7 @@ def calibration_sweep(searcher, questions: Sequence[Question]) -> dict[str, list
     tune = [q for q in questions if q.split == "tune"]
     rows = []
     for q in tune:
-        signals = searcher.signals(clean_question(q.text)[0])
+        signals = product_signals(searcher, clean_question(q.text)[0])
         fused = fuse(signals, searcher.weights, searcher.fusion)
         top = int(np.argmax(fused))
         named = float(signals["names"].max(initial=0.0)) >= NAMED
