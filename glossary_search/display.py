@@ -19,15 +19,16 @@ STRENGTH_WORDS = {
 
 
 _WORD_JOINER = "\u2060"  # invisible; splits what the renderer would otherwise turn into a link
-_AUTOLINK = re.compile(r"(?<=:)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(?<=:)(?=\S)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def escape_md(text: str) -> str:
     """Text as Markdown that renders to exactly that text: no link, image, tag or icon can come out of it.
 
     Backslashes stop Markdown and Streamlit directives; Streamlit still turns escaped URLs, 'www.' names and
-    e-mail addresses into live links and ':name:' into icons, so an invisible word joiner goes after every
-    ':', inside 'www.' and before '@'.
+    e-mail addresses into live links and ':name:' into icons, so an invisible word joiner goes after a ':'
+    that something follows ('http:', ':name'; not 'Note: ', so most copied text carries none), inside 'www.'
+    and before '@'.
     """
     return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(_WORD_JOINER, str(text)))
 
