@@ -664,8 +664,9 @@ def build_or_load(corpus: Corpus, embedder, index_dir: Path, *, scheme: str = DE
 
 def _build(cache, embedder, texts, row_entry, progress, tell):
     """(index, vectors, IndexUpdate's counts): only the texts the cache lacks are embedded."""
-    entries = len({int(row_entry[i]) for i in cache.missing(texts, int(getattr(embedder, "dim", 0)))})
-    vectors, embedded = cache.embed(embedder, texts, show_progress=progress)
+    vectors, fresh = cache.embed(embedder, texts, show_progress=progress)
+    entries = len({int(row_entry[i]) for i in fresh})
+    embedded = len({texts[i] for i in fresh})
     distinct = len(set(texts))
     tell(f"Embedded {embedded} new text(s) of {distinct} distinct ({distinct - embedded} from the cache).")
     counts = (entries, len(set(row_entry.tolist())) - entries, embedded, distinct - embedded)

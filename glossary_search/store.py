@@ -29,6 +29,7 @@ import numpy as np
 from .errors import IndexFileError, IndexLockedError, brief
 from .backend import VectorIndex
 from .index import FaissIndex
+from .models import sha256_file  # the one file-hash helper (models.py imports nothing heavy)
 
 FORMAT_VERSION = 2  # 2: the manifest holds a checksum of each file
 POINTER = "CURRENT"
@@ -214,15 +215,6 @@ def _pointer_or_none(index_dir: Path) -> str | None:
         return None
 
 
-def sha256_file(path: Path) -> str:
-    """The file's SHA-256, read in 1 MiB blocks (index files and saved corpora are checked by it)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def umask() -> int:
     """The process umask, read without changing it (os.umask would, for a moment, for every thread)."""
     with contextlib.suppress(OSError, ValueError, IndexError):
@@ -354,22 +346,19 @@ class EmbeddingCache:
     def key(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def missing(self, texts: Sequence[str], dim: int) -> list[int]:
-        """Positions of the texts without a cached vector of this size: what `embed` sends to the model."""
-        return [i for i, t in enumerate(texts)
-                if (v := self._vectors.get(self.key(t))) is None or v.shape != (dim,)]
-
-    def embed(self, embedder, texts: Sequence[str], show_progress: bool = False) -> tuple[np.ndarray, int]:
-        """(vectors for texts, how many had to be embedded now)."""
+    def embed(self, embedder, texts: Sequence[str], show_progress: bool = False) -> tuple[np.ndarray, list[int]]:
+        """(vectors for texts, the positions of the texts that had no cached vector of this size and were
+        embedded now; a text repeated is embedded once)."""
         dim = int(getattr(embedder, "dim", 0))
         keys = [self.key(t) for t in texts]
-        missing = sorted({keys[i]: texts[i] for i in self.missing(texts, dim)}.items())
+        fresh = [i for i, k in enumerate(keys) if (v := self._vectors.get(k)) is None or v.shape != (dim,)]
+        missing = sorted({keys[i]: texts[i] for i in fresh}.items())
         if missing:
-            fresh = embedder.embed([t for _, t in missing], show_progress=show_progress)
-            self._vectors.update({k: v for (k, _), v in zip(missing, fresh)})
+            vectors = embedder.embed([t for _, t in missing], show_progress=show_progress)
+            self._vectors.update({k: v for (k, _), v in zip(missing, vectors)})
         if not texts:
-            return np.zeros((0, dim), dtype=np.float32), 0
-        return np.stack([self._vectors[k] for k in keys]).astype(np.float32), len(missing)
+            return np.zeros((0, dim), dtype=np.float32), []
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32), fresh
 
     def save(self, keep_texts: Sequence[str]) -> None:
         """Persist only what the current corpus uses, atomically; a folder that cannot take it is a notice."""
