@@ -64,11 +64,6 @@ def rows_of_kind(rows: Sequence[Row] | np.ndarray, owners: np.ndarray, kind: str
     return picked
 
 
-def vectors_by_kind(rows: Sequence[Row] | np.ndarray, owners: np.ndarray, vectors: np.ndarray, kind: str) -> np.ndarray:
-    """One vector per entry: its row of `kind`, or its primary row where the scheme has none."""
-    return vectors[rows_of_kind(rows, owners, kind)]
-
-
 def keyword_text(entry: Entry) -> str:
     """What BM25 scores: names count twice, so a term named in a question outweighs a passing mention."""
     names = names_text(entry)

@@ -19,7 +19,7 @@ from glossary_search.concepts import (
 )
 from glossary_search.identity import acronym_links, different_heads, initials, is_acronym, name_links, same_name
 from glossary_search.fusion import ranks, reciprocal_rank_fusion, weighted_scores
-from glossary_search.texts import Row, vectors_by_kind
+from glossary_search.texts import Row, rows_of_kind
 from glossary_search.types import Entry
 
 
@@ -93,12 +93,12 @@ def test_duplicate_pairs_and_complete_linkage_groups():
     assert all("Chatbot" not in {e.term for e in g.entries} for g in groups)
 
 
-def test_vectors_by_kind_picks_each_entrys_row_and_falls_back_to_its_first():
+def test_rows_of_kind_picks_each_entrys_row_and_falls_back_to_its_first():
     rows = [Row("full", "a"), Row("definition", "a def"), Row("full", "b")]
     vectors = np.eye(3, dtype=np.float32)
     owners = np.array([0, 0, 1])
-    assert vectors_by_kind(rows, owners, vectors, "definition").tolist() == [[0, 1, 0], [0, 0, 1]]
-    assert vectors_by_kind(rows, owners, vectors, "full").tolist() == [[1, 0, 0], [0, 0, 1]]
+    assert vectors[rows_of_kind(rows, owners, "definition")].tolist() == [[0, 1, 0], [0, 0, 1]]
+    assert vectors[rows_of_kind(rows, owners, "full")].tolist() == [[1, 0, 0], [0, 0, 1]]
 
 
 def test_canonical_name_is_the_most_common_term_with_acronym():
