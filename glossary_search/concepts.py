@@ -8,11 +8,17 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import acronyms, candidate_links, different_heads, identity_classes, name_links, narrows, nested
+from .identity import (acronyms, candidate_links, different_heads, identity_classes, name_key, name_links, narrows,
+                       nested)
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
 BANDS = ("identical", "same", "related")
+# A word at least this share of the definitions use is the domain's own ('call', 'agent', 'support' in
+# contact-center glossaries): put before a name it narrows little, so 'Call Abandonment Rate' and
+# 'Abandonment Rate' count as one name (PairScorer.qualified). Chosen on the studied sets (tune of
+# eval/duplicates.yaml, eval/real-glossaries 1-3): recall and precision equal from 0.03 to 0.08.
+GENERIC_WORD = 0.05
 CANDIDATES_PER_ENTRY = 20  # nearest neighbours mined per entry for near-duplicate pairs
 # From this many entries the neighbours are mined approximately (HNSW, index.approximate_nearest_rows): the
 # exact n x n product takes about 10 minutes at 100k entries on two cores. Below it, mining is exact.
@@ -138,9 +144,40 @@ class PairScorer:
         return _jaccard(self._words[i], self._words[j], self.entries[i].definition, self.entries[j].definition)
 
     def cosines(self, i: int, j: int) -> tuple[float, float]:
-        """(definition cosine, names cosine) of entries i and j."""
-        return (float(self.views.definition[i] @ self.views.definition[j]),
-                float(self.views.names[i] @ self.views.names[j]))
+        """(definition cosine, names cosine) of entries i and j; names one generic word apart count as one
+        (`qualified`)."""
+        names = float(self.views.names[i] @ self.views.names[j])
+        if (int(self._name_ids[i]), int(self._name_ids[j])) in self.qualified:
+            names = 1.0
+        return float(self.views.definition[i] @ self.views.definition[j]), names
+
+    @cached_property
+    def _name_ids(self) -> np.ndarray:
+        """Per entry, an id of its term's stemmed words (entries named alike share one)."""
+        ids: dict[str, int] = {}
+        return np.array([ids.setdefault(name_key(e.term), len(ids)) for e in self.entries], dtype=np.int64)
+
+    @cached_property
+    def qualified(self) -> set[tuple[int, int]]:
+        """Name id pairs, both orders, of names that differ by one generic word before the same last word:
+        'Abandonment Rate' and 'Call Abandonment Rate', 'Occupancy' and 'Agent Occupancy', 'Ticket' and
+        'Support Ticket'. The definitions still have to agree; a rare word ('Remote Agent') names a kind
+        of the thing, and a different last word ('Queue Time') another thing (`heads_apart`)."""
+        df = Counter(w for words in self._words for w in words)
+        generic = {w for w, n in df.items() if n >= GENERIC_WORD * len(self.entries)}
+        by_words: dict[frozenset, set[int]] = {}
+        keys: dict[int, list[str]] = {}
+        for e, k in zip(self.entries, self._name_ids.tolist()):
+            if k not in keys and (words := name_key(e.term).split()):
+                keys[k] = words
+                by_words.setdefault(frozenset(words), set()).add(k)
+        found = set()
+        for k, words in keys.items():
+            for w in set(words[:-1]) & generic:
+                if words.count(w) == 1:
+                    found.update((k, other) for other in by_words.get(frozenset(words) - {w}, ())
+                                 if keys[other][-1] == words[-1])
+        return found | {(b, a) for a, b in found}
 
     def own_evidence(self, i: int, j: int) -> float:
         return evidence(*self.cosines(i, j), self.overlap(i, j))
@@ -255,9 +292,11 @@ class PairScorer:
         own = np.empty(len(candidates), dtype=np.float64)
         for start in range(0, len(candidates), 20_000):  # bounded memory: (chunk x dim) gathers, 30 MB each
             a, b = i[start:start + 20_000], j[start:start + 20_000]
+            names = np.einsum("ij,ij->i", self.views.names[a], self.views.names[b])
+            if self.qualified:
+                names[self._qualified_mask(a, b)] = 1.0
             own[start:start + len(a)] = (np.einsum("ij,ij->i", self.views.definition[a], self.views.definition[b])
-                                         + np.einsum("ij,ij->i", self.views.names[a], self.views.names[b])
-                                         + self._overlaps(a, b)) / 3
+                                         + names + self._overlaps(a, b)) / 3
         counted = ~(see[i] | see[j])  # as `between`: a cross-reference's words define nothing
         low, high = np.minimum(ci, cj), np.maximum(ci, cj)
         _, group = np.unique(low.astype(np.int64) * (int(classes.max()) + 1) + high, return_inverse=True)
@@ -266,6 +305,12 @@ class PairScorer:
         between = np.divide(total, count, out=np.full_like(total, -np.inf), where=count > 0)[group]
         wording = np.array([hash(" ".join(e.definition.split())) for e in self.entries])
         return (ci == cj) | (wording[i] == wording[j]) | (between >= t.related - margin)
+
+    def _qualified_mask(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """`qualified` over arrays of entry positions."""
+        n = int(self._name_ids.max()) + 1
+        codes = np.array([x * n + y for x, y in self.qualified], dtype=np.int64)
+        return np.isin(self._name_ids[a] * n + self._name_ids[b], codes)
 
     def _overlaps(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """`overlap` of many pairs at once: shared stemmed words over a sparse entry x word matrix."""
@@ -295,8 +340,9 @@ class PairScorer:
         sorted order.
 
         Each entry's CANDIDATES_PER_ENTRY neighbours on definition and names together (their
-        concatenation's cosine is the mean of the two cosines), every two members of a class, and every
-        member pair of two classes that have one candidate between them.
+        concatenation's cosine is the mean of the two cosines), every two members of a class, every member
+        pair of two classes that have one candidate between them, and of two classes named one generic word
+        apart.
         """
         neighbours = self._neighbours
         if neighbours is None:
@@ -308,6 +354,10 @@ class PairScorer:
         out = [neighbours[alone]]
         class_pairs = {(int(a), int(b)) for a, b in zip(np.minimum(ci, cj)[~alone], np.maximum(ci, cj)[~alone])}
         class_pairs |= {(c, c) for c, members in self.members.items() if len(members) > 1}
+        # Names one generic word apart (`qualified`) may not be near neighbours: their classes are compared.
+        first = {k: i for i, k in reversed(list(enumerate(self._name_ids.tolist())))} if self.qualified else {}
+        class_pairs |= {(min(a, b), max(a, b)) for a, b in
+                        ((int(classes[first[x]]), int(classes[first[y]])) for x, y in self.qualified)}
         out.append(np.array([(min(a, b), max(a, b)) for ca, cb in class_pairs
                              for a in self.members[ca] for b in self.members[cb] if a != b],
                             dtype=np.int64).reshape(-1, 2))

@@ -178,10 +178,14 @@ MAX_STATED_WORDS = 5  # a longer item is prose, and ends the list
 def stated_names(entry: Entry) -> tuple[set[str], set[str]]:
     """(name keys, acronym keys) the definition itself gives the concept after 'also known as', 'also
     called', 'aka' and the like, up to the end of the clause; a parenthesised word in a name is optional
-    ('a (call center) representative': 'call center representative' and 'representative')."""
+    ('a (call center) representative': 'call center representative' and 'representative'). Inside brackets
+    such a phrase names only what it follows, so it gives the entry no name."""
     names: set[str] = set()
     found_acronyms: set[str] = set()
     for match in _STATED.finditer(entry.definition):
+        before = entry.definition[:match.start()]
+        if before.count("(") > before.count(")"):
+            continue  # '(handling calls; also called availability)' names the phrase it follows, not the entry
         clause = _CLAUSE_END.split(entry.definition[match.end():], maxsplit=1)[0]
         for item in _ITEM.split(clause):
             item = re.sub(r"^\s*(?:a|an|the)\s+", " ", item, flags=re.IGNORECASE).strip(" \t\n'\"")

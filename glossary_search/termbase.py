@@ -42,7 +42,10 @@ HEADER_NAMES = {
 ALIAS_SEPARATORS = re.compile(r"\s*[;|]\s*")
 # "Average Handle Time (AHT)", and "Customer Experience (CX) Metrics" (acronym "CX Metrics").
 NAMED_ACRONYM = re.compile(r"^(?P<term>.*\S)\s*\((?P<acronym>[^()]+)\)(?:\s+(?P<tail>[^()]+))?\s*$")
-SEE = re.compile(r"^see\s+(?P<target>.+?)\.?$", re.IGNORECASE)
+# A definition that only points at another name: "See X.", "Another name for X.", "Short for X.", "Same as X."
+# ("See also X." points at a neighbour, not at the same concept).
+SEE = re.compile(r"^(?:see(?!\s+also\b)|same\s+as|short\s+for|abbreviation\s+(?:for|of)|synonym\s+(?:for|of)|"
+                 r"another\s+(?:name|term|word)\s+for)\s+(?P<target>.+?)\.?$", re.IGNORECASE)
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ACRONYM_TERM_TYPES = {"acronym", "abbreviation", "shortform", "initialism"}  # TBX termType values, case folded
@@ -114,6 +117,9 @@ class _Builder:
             self.split.append(term)
             tail = f" {m['tail'].strip()}" if m["tail"] else ""
             term, acronym = m["term"] + tail, m["acronym"].strip() + tail
+        elif m and not acronym and not m["tail"] and _spells_out(m["term"], m["acronym"]):
+            self.split.append(term)  # "SLA (Service Level Agreement)": the acronym first, spelled out after
+            term, acronym = m["acronym"].strip(), m["term"]
         if not see and (s := SEE.match(definition)) and len(s["target"].split()) <= 8:
             see = s["target"]
         entry: dict = {"term": term}
@@ -485,6 +491,14 @@ def _clean(value: object) -> str:
 def _looks_like_acronym(text: str) -> bool:
     text = text.strip()
     return bool(re.fullmatch(r"[A-Za-z0-9&/.+-]{2,12}", text)) and sum(c.isupper() for c in text) >= 2
+
+
+def _spells_out(acronym: str, name: str) -> bool:
+    """True for 'SLA' and 'Service Level Agreement': an acronym and a name of 2+ words, not itself an acronym,
+    that starts with the acronym's first letter."""
+    words = name.split()
+    return (_looks_like_acronym(acronym) and len(words) >= 2 and not _looks_like_acronym(name)
+            and words[0][:1].casefold() == acronym.strip()[:1].casefold())
 
 
 def _slug(stem: str) -> str:

@@ -395,6 +395,9 @@ def test_a_name_a_definition_states_is_a_candidate_that_counts_when_the_definiti
     assert stated_names(ccmath) == ({"call center repres", "repres", "rep"}, {"csr"})
     assert stated_names(care) == ({"custom servic", "client servic"}, set())
     assert stated_names(agent) == (set(), set())
+    sub_sense = E(6, "Real-Time Adherence", "How well agents keep to schedule: when they were available "
+                  "(also called compliance or adherence).")
+    assert stated_names(sub_sense) == (set(), set())  # in brackets it names what it follows, not the entry
     entries = [reps, agent, ccmath, responsibility]
     assert stated_links(entries) == [(0, 1), (0, 2), (2, 3)]  # one per distinct term; CSR both ways
     assert set(stated_links(entries)) <= set(candidate_links(entries))
@@ -438,3 +441,31 @@ def test_terms_one_glossary_defines_apart_need_more_evidence_to_be_one_concept()
                           E(2, "Skill Group Routing", "the skills an agent has", glossary="g1")],
                          EntryViews(definitions[:2], names[:2]))
     assert not nesting.defined_apart(0, 1)  # nested names are left to their heads
+
+
+def test_names_one_generic_word_apart_count_as_one_name():
+    """'Call Abandonment Rate' and 'Abandonment Rate': 'call' is in the glossaries' definitions all over, so it
+    narrows the name little, and the two names count as one (names cosine 1) while the definitions still have
+    to agree. 'Remote Agent' is a kind of agent ('remote' is in no definition); 'Call Queue Time' ends on
+    another word than 'Call Queue'. Such pairs are compared even when they are not near neighbours."""
+    entries = [E(1, "Abandonment Rate", "share of calls the caller ends before an answer", glossary="g1"),
+               E(2, "Call Abandonment Rate", "percentage of calls dropped by callers while waiting", glossary="g2"),
+               E(3, "Agent", "a person who answers calls", glossary="g1"),
+               E(4, "Remote Agent", "a person who answers calls from home", glossary="g2"),
+               E(5, "Call Queue", "calls waiting for a person", glossary="g1"),
+               E(6, "Call Queue Time", "how long calls wait", glossary="g2")]
+    definitions = np.stack([unit(1, 0.3, 0), unit(1, 0, 0.3)] * 3)
+    names = np.stack([unit(1, 0.6, 0), unit(1, 0, 0.6)] * 3)
+    scorer = PairScorer(entries, EntryViews(definitions, names), neighbours=np.zeros((0, 2), dtype=np.int64))
+    raw = float(names[0] @ names[1])
+    assert raw < 0.8 and scorer.cosines(0, 1)[1] == 1.0
+    assert scorer.cosines(2, 3)[1] == pytest.approx(float(names[2] @ names[3]))  # a rare word makes a kind
+    assert scorer.cosines(4, 5)[1] == pytest.approx(float(names[4] @ names[5]))  # another head
+    plain = evidence(float(definitions[0] @ definitions[1]), raw, scorer.overlap(0, 1))
+    boosted = scorer.between(0, 1)
+    assert boosted > plain
+    t = Thresholds(same=(plain + boosted) / 2, related=0.3)
+    found = {(p.a.term, p.b.term): p.band for p in scorer.pairs(t)}  # no neighbours given: found by name
+    assert found[("Abandonment Rate", "Call Abandonment Rate")] == "same"
+    disagree = PairScorer(entries[:2], EntryViews(np.stack([unit(1, 0, 0), unit(0, 1, 0)]), names[:2]))
+    assert disagree.pair(0, 1, t) is None or disagree.pair(0, 1, t).band != "same"  # definitions still count

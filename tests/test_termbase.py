@@ -122,6 +122,26 @@ def test_tsv_semicolons_and_chosen_columns():
 def test_a_see_definition_is_a_cross_reference():
     p = read_termbase(b"term,definition\nACW,See After-Call Work.\n", "x.csv")
     assert p.entries[0]["see"] == "After-Call Work"
+    pointers = ("term,definition\nSeated Agents,Another name for base staff.\nCC,Short for Contact Center.\n"
+                "ACD,Same as Automatic Call Distributor\nQueue,See also Queue Time.\n"
+                "Hold,Another name for it is parking; the caller waits on the line.\n")
+    p = read_termbase(pointers.encode(), "x.csv")
+    assert [e.get("see") for e in p.entries] == [
+        "base staff", "Contact Center", "Automatic Call Distributor",
+        None,  # 'See also' points at a neighbour, not at the same concept
+        None]  # a definition that goes on is no pointer (more than 8 words)
+
+
+def test_an_acronym_written_first_is_split_from_its_spelled_out_name():
+    rows = ("term,definition\nSLA (Service Level Agreement),Committed response times.\n"
+            "CLV/LTV (Customer Lifetime Value),What a customer is worth over time.\n"
+            "Agent (remote),Someone answering from home.\nIVR (beta),A test menu.\n")
+    p = read_termbase(rows.encode(), "x.csv")
+    assert [(e["term"], e.get("acronym")) for e in p.entries] == [
+        ("Service Level Agreement", "SLA"), ("Customer Lifetime Value", "CLV/LTV"),
+        ("Agent (remote)", None),  # 'Agent' is no acronym
+        ("IVR (beta)", None)]  # one word, not spelled out by the acronym
+    assert p.split_acronyms == ("SLA (Service Level Agreement)", "CLV/LTV (Customer Lifetime Value)")
 
 
 @pytest.mark.parametrize("data, filename, kwargs, message", [
@@ -368,10 +388,13 @@ def test_real_glossaries_import_with_their_ids_and_source_url(path):
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     p = read_termbase(path.read_bytes(), path.name)
     assert p.glossary_id == raw["id"] and p.title == raw["title"] and len(p.entries) == len(raw["entries"])
-    # A term given as "After-Call Work (ACW)" is kept as the term "After-Call Work" with the acronym ACW.
-    kept = [e["term"] + (f" ({e['acronym']})" if e.get("acronym") and not r.get("acronym") else "")
-            for e, r in zip(p.entries, raw["entries"])]
-    assert kept == [e["term"] for e in raw["entries"]]
+    # A term given as "After-Call Work (ACW)" or "ACW (After-Call Work)" is kept as the term "After-Call Work"
+    # with the acronym ACW.
+    for e, r in zip(p.entries, raw["entries"]):
+        if e.get("acronym") and not r.get("acronym"):
+            assert r["term"] in (f"{e['term']} ({e['acronym']})", f"{e['acronym']} ({e['term']})")
+        else:
+            assert e["term"] == r["term"]
     assert raw["source_url"] in p.yaml_text()
 
 
