@@ -494,10 +494,10 @@ def _looks_like_acronym(text: str) -> bool:
 
 
 def _spells_out(acronym: str, name: str) -> bool:
-    """True for 'SLA' and 'Service Level Agreement': an acronym and a name of 2+ words, not itself an acronym,
-    that starts with the acronym's first letter."""
+    """True for 'SLA' and 'Service Level Agreement': an acronym and a name of 2+ words written out in small
+    letters (not 'AI QA'), that starts with the acronym's first letter."""
     words = name.split()
-    return (_looks_like_acronym(acronym) and len(words) >= 2 and not _looks_like_acronym(name)
+    return (_looks_like_acronym(acronym) and len(words) >= 2 and any(c.islower() for c in name)
             and words[0][:1].casefold() == acronym.strip()[:1].casefold())
 
 

@@ -135,12 +135,13 @@ def test_a_see_definition_is_a_cross_reference():
 def test_an_acronym_written_first_is_split_from_its_spelled_out_name():
     rows = ("term,definition\nSLA (Service Level Agreement),Committed response times.\n"
             "CLV/LTV (Customer Lifetime Value),What a customer is worth over time.\n"
-            "Agent (remote),Someone answering from home.\nIVR (beta),A test menu.\n")
+            "Agent (remote),Someone answering from home.\nIVR (beta),A test menu.\nAuto-QA (AI QA),Scored by a model.\n")
     p = read_termbase(rows.encode(), "x.csv")
     assert [(e["term"], e.get("acronym")) for e in p.entries] == [
         ("Service Level Agreement", "SLA"), ("Customer Lifetime Value", "CLV/LTV"),
         ("Agent (remote)", None),  # 'Agent' is no acronym
-        ("IVR (beta)", None)]  # one word, not spelled out by the acronym
+        ("IVR (beta)", None),  # one word, not spelled out by the acronym
+        ("Auto-QA (AI QA)", None)]  # acronyms both
     assert p.split_acronyms == ("SLA (Service Level Agreement)", "CLV/LTV (Customer Lifetime Value)")
 
 
@@ -377,7 +378,7 @@ def test_cli_imports_a_text_page_faithfully(tmp_path, corpus_copy):
 # ---- the real glossaries of the held-out set are importable test glossaries ---------------------------
 
 REAL_SETS = {"real": ("real-glossaries", "duplicates-real.yaml"), "real2": ("real-glossaries-2", "duplicates-real2.yaml"),
-             "real3": ("real-glossaries-3", "duplicates-real3.yaml")}
+             "real3": ("real-glossaries-3", "duplicates-real3.yaml"), "real4": ("real-glossaries-4", "duplicates-real4.yaml")}
 REAL = {split: sorted((CORPUS.parent / "eval" / folder).glob("*.yaml")) for split, (folder, _) in REAL_SETS.items()}
 
 
