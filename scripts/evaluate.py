@@ -120,7 +120,8 @@ def main() -> None:
 REAL_SETS = (("real", "real-glossaries", "duplicates-real.yaml"),
              ("real2", "real-glossaries-2", "duplicates-real2.yaml"),
              ("real3", "real-glossaries-3", "duplicates-real3.yaml"),
-             ("real4", "real-glossaries-4", "duplicates-real4.yaml"))
+             ("real4", "real-glossaries-4", "duplicates-real4.yaml"),
+             ("real5", "real-glossaries-5", "duplicates-real5.yaml"))
 
 
 def print_real(searcher) -> None:
