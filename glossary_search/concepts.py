@@ -8,8 +8,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import (acronyms, candidate_links, different_heads, identity_classes, name_key, name_links, narrows,
-                       nested)
+from .identity import (acronyms, candidate_links, different_heads, heads, identity_classes, name_key, name_links,
+                       narrows, nested)
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -173,10 +173,10 @@ class PairScorer:
                 by_words.setdefault(frozenset(words), set()).add(k)
         found = set()
         for k, words in keys.items():
-            for w in set(words[:-1]) & generic:
+            for w in (set(words) - heads(words)) & generic:
                 if words.count(w) == 1:
                     found.update((k, other) for other in by_words.get(frozenset(words) - {w}, ())
-                                 if keys[other][-1] == words[-1])
+                                 if heads(keys[other]) & heads(words))
         return found | {(b, a) for a, b in found}
 
     def own_evidence(self, i: int, j: int) -> float:

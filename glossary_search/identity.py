@@ -37,6 +37,7 @@ from .types import Entry
 
 NESTED_NAMES = 90  # rapidfuzz token_set_ratio: one name's words within the other's, give or take a typo
 MIN_INITIALS = 3  # two-letter initials collide too often (CS: Customer Service, Customer Success)
+PREPOSITIONS = {"of", "in", "per", "for", "to", "with", "on", "by", "from", "at", "into", "via", "vs", "versus"}
 INITIALS_SKIP = {"of", "and", "the", "for", "to", "in", "on", "a", "an", "&", "per", "with", "by", "as", "or"}
 
 
@@ -131,17 +132,30 @@ def nested(a: Entry, b: Entry) -> bool:
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
-def different_heads(a: Entry, b: Entry) -> bool:
-    """One term's words nested in the other's, but the two end on different words.
+def heads(words: Sequence[str]) -> set[str]:
+    """The head word of a name, the kind of thing it names: its last word, or the last before a preposition
+    ('Cost per Contact' is a cost, 'Time to Resolution' a time, 'Robotic Process Automation in BPO' an
+    automation); a name of alternatives has one per alternative ('Abandoned Call or Contact': call, contact)."""
+    found = set()
+    for part in " ".join(words).split(" or "):
+        part_words = part.split()
+        cut = next((k for k, w in enumerate(part_words) if k and w in PREPOSITIONS), len(part_words))
+        if cut:
+            found.add(part_words[cut - 1])
+    return found
 
-    The last word of an English compound is its head, the kind of thing it names: 'Queue Time' is a
-    time, 'Customer Journey Map' a map, 'Customer Effort Score' a score. Such names are neighbours
-    (a measure or an artefact of the shorter one), never one concept; 'Support Ticket' keeps the head
-    of 'Ticket' and may well be one.
+
+def different_heads(a: Entry, b: Entry) -> bool:
+    """One term's words nested in the other's, but the two name different kinds of thing (`heads`).
+
+    The head of an English compound is the kind of thing it names: 'Queue Time' is a time, 'Customer
+    Journey Map' a map, 'Customer Effort Score' a score. Such names are neighbours (a measure or an
+    artefact of the shorter one), never one concept; 'Support Ticket' keeps the head of 'Ticket' and may
+    well be one.
     """
     wa, wb = normalize_name(a.term).split(), normalize_name(b.term).split()
     short, long = sorted((wa, wb), key=len)
-    return bool(short) and len(short) < len(long) and set(short) < set(long) and short[-1] != long[-1]
+    return bool(short) and len(short) < len(long) and set(short) < set(long) and not heads(short) & heads(long)
 
 
 def acronym_links(entries: Sequence[Entry]) -> list[tuple[int, int]]:

@@ -199,6 +199,11 @@ def test_nested_names_with_different_heads_name_different_kinds():
     assert not different_heads(E(1, "Ticket", "a"), E(2, "Support Ticket", "b"))  # still a ticket
     assert not different_heads(E(1, "Queue Time", "a"), E(2, "Wait Time", "b"))  # not nested
     assert not different_heads(E(1, "Queue", "a"), E(2, "Queues", "b"))  # one name
+    # The head comes before a preposition, and a name of alternatives has one per alternative.
+    assert different_heads(E(1, "Resolution", "a"), E(2, "Time to Resolution", "b"))  # a time
+    assert not different_heads(E(1, "Robotic Process Automation", "a"), E(2, "Robotic Process Automation in BPO", "b"))
+    assert not different_heads(E(1, "Abandoned Call", "a"), E(2, "Abandoned Call or Contact", "b"))
+    assert different_heads(E(1, "Abandoned Call", "a"), E(2, "Abandoned Call Rate or Percentage", "b"))
 
 
 def test_names_of_different_kinds_are_at_most_related_unless_worded_alike():
