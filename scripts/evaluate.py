@@ -121,7 +121,8 @@ REAL_SETS = (("real", "real-glossaries", "duplicates-real.yaml"),
              ("real2", "real-glossaries-2", "duplicates-real2.yaml"),
              ("real3", "real-glossaries-3", "duplicates-real3.yaml"),
              ("real4", "real-glossaries-4", "duplicates-real4.yaml"),
-             ("real5", "real-glossaries-5", "duplicates-real5.yaml"))
+             ("real5", "real-glossaries-5", "duplicates-real5.yaml"),
+             ("real6", "real-glossaries-6", "duplicates-real6.yaml"))
 
 
 def print_real(searcher) -> None:
