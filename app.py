@@ -8,6 +8,7 @@ the URL, so Back, Forward and a shared link give the same page.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import string
@@ -71,11 +72,15 @@ def corpus_dir() -> str:
     return os.environ.get("GLOSSARY_SEARCH_CORPUS") or str(DEFAULT_CORPUS)
 
 
-@st.cache_resource(show_spinner="Loading the model and the index (the first start builds it, ~30 s)…")
+@st.cache_resource(show_spinner="Loading the glossaries and the index (the first start builds it, ~30 s)…")
 def get_engine(_embedder=None) -> tuple[Searcher, str]:
     """The searcher and the fingerprint of the corpus files it was loaded from. `_embedder` (not part of
     the cache key) lets a reload keep the model already in memory."""
     fingerprint = corpus_fingerprint(corpus_dir())
+    if _embedder is None:  # the model loads while the first screen is drawn; the first question waits for it
+        from glossary_search.embedder import SentenceTransformerEmbedder
+
+        _embedder = SentenceTransformerEmbedder(background=True)
     return Searcher.open(corpus_dir(), os.environ.get("GLOSSARY_SEARCH_INDEX"), embedder=_embedder), fingerprint
 
 
@@ -173,7 +178,9 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
         st.info("Type a question above, or pick an example, to find the matching terms.")
         return
     try:
-        answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
+        with st.spinner("Loading the model (once after a start, about 10 s)…") if not searcher.embedder_ready() \
+                else contextlib.nullcontext():
+            answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
         compared = searcher.compare(question)
     except UsageError as exc:
         st.warning(md(str(exc)))

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
@@ -58,7 +59,10 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str | None = None, device: str = "cpu", backend: str | None = None,
-                 cache_dir: str | Path | None = None, notify: Callable[[str], None] | None = None):
+                 cache_dir: str | Path | None = None, notify: Callable[[str], None] | None = None,
+                 background: bool = False):
+        """`background`: load the model in a thread and return at once (the app draws its first screen
+        meanwhile); the first use of the model waits for it, and a failed load raises ModelError there."""
         self.model_id, location = resolve_model(model, notify)
         self.backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
         if self.backend not in BACKENDS:
@@ -66,6 +70,17 @@ class SentenceTransformerEmbedder:
         # Nothing may be fetched from a model hub at run time.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        self._declared_dim = _declared_dim(location)
+        self._loaded = threading.Event()
+        self._error: ModelError | None = None
+        load = (location, device, cache_dir, notify)
+        if background:
+            threading.Thread(target=self._load, args=load, name="model-load", daemon=True).start()
+        else:
+            self._load(*load)
+            self._model  # noqa: B018 - raises the load's error here
+
+    def _load(self, location: str, device: str, cache_dir, notify) -> None:
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -73,15 +88,40 @@ class SentenceTransformerEmbedder:
             hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
             hf_logging.set_verbosity_error()
             if self.backend == "onnx":
-                self._model = _load_onnx(location, self.model_id, cache_dir, notify or (lambda message: None))
+                self._st = _load_onnx(location, self.model_id, cache_dir, notify or (lambda message: None))
             else:
-                self._model = SentenceTransformer(location, device=device)
+                self._st = SentenceTransformer(location, device=device)
         except Exception as exc:  # the library raises OSError, ValueError, ImportError, HF errors...
-            raise ModelError(
-                f"Cannot load embedding model {location!r} on {self.backend}: {exc}".splitlines()[0]) from exc
+            self._error = ModelError(
+                f"Cannot load embedding model {location!r} on {self.backend}: {exc}".splitlines()[0])
+            self._error.__cause__ = exc
+        finally:
+            self._loaded.set()
+
+    def ready(self) -> bool:
+        """True once the model is loaded (or failed to): using it will not wait."""
+        return self._loaded.is_set()
+
+    @property
+    def _model(self):
+        """The loaded model; waits for a background load, and raises what made it fail."""
+        self._loaded.wait()
+        if self._error:
+            raise self._error
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        """Vector size: from the model folder's configuration when it says, so opening an index need not
+        wait for the model; else from the loaded model."""
+        if self._declared_dim:
+            return self._declared_dim
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dim())
-        self.max_tokens = int(self._model.max_seq_length)
+        return int(dim())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._model.max_seq_length)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -103,6 +143,23 @@ class SentenceTransformerEmbedder:
     def token_count(self, text: str) -> int:
         """Tokens the model would see before truncation (to tell a user their question was cut)."""
         return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+def _declared_dim(location: str) -> int | None:
+    """The vector size a sentence-transformers folder declares (its pooling's word_embedding_dimension) when
+    only normalisation follows the pooling; None when it does not say (a hub name, a Dense layer after it)."""
+    import json
+
+    folder = Path(location)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        config = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+        return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def _load_onnx(location: str, model_id: str, cache_dir: str | Path | None, notify: Callable[[str], None]):

@@ -271,6 +271,10 @@ class Searcher:
         hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
         return Answer(text, label_strengths(hits, signals, self.calibration), notices)
 
+    def embedder_ready(self) -> bool:
+        """False while the model still loads in the background: the next question will wait for it."""
+        return getattr(self.embedder, "ready", lambda: True)()
+
     def spelled(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """The question with misspelt words corrected to corpus words (spelling.py), and what was changed."""
         return self.speller.correct(text) if self.speller else (text, [])

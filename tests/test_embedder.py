@@ -219,6 +219,35 @@ def test_real_models_give_normalised_vectors_of_their_size():
         assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_a_background_load_returns_at_once_and_the_first_use_waits_for_the_same_model(tmp_path):
+    """The app draws its first screen while the model loads: the index opens on the size the model folder
+    declares, and the first question gets the vectors a foreground load gives."""
+    emb = SentenceTransformerEmbedder("minilm", background=True)
+    assert emb.dim == 384  # declared by the folder: no wait
+    vectors = emb.embed(["average handle time"])
+    assert emb.ready() and emb.max_tokens > 0
+    assert np.allclose(vectors, SentenceTransformerEmbedder("minilm").embed(["average handle time"]), atol=1e-6)
+    broken = SentenceTransformerEmbedder(str(tmp_path / "no-model"), background=True)
+    with pytest.raises(ModelError, match="Cannot load embedding model"):  # at first use, still typed
+        broken.embed(["nps"])
+    with pytest.raises(ModelError, match="Cannot load embedding model"):  # a foreground load at once
+        SentenceTransformerEmbedder(str(tmp_path / "no-model"))
+
+
+def test_the_declared_vector_size_is_read_only_when_nothing_after_the_pooling_changes_it(tmp_path):
+    from glossary_search.embedder import _declared_dim
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"word_embedding_dimension": 512}))
+    modules = [{"path": "", "type": "sentence_transformers.models.Transformer"},
+               {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    assert _declared_dim(str(tmp_path)) == 512
+    (tmp_path / "modules.json").write_text(json.dumps([*modules, {"path": "2_Dense", "type": "x.models.Dense"}]))
+    assert _declared_dim(str(tmp_path)) is None  # a Dense layer sets its own size: ask the loaded model
+    assert _declared_dim("sentence-transformers/some-hub-name") is None
+
+
 @pytest.mark.slow
 def test_cli_with_an_unloadable_model_fails_with_exit_1(tmp_path):
     result = CliRunner().invoke(cli.cli, ["ask", "--model", str(tmp_path / "no-model"),
