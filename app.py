@@ -828,16 +828,19 @@ def _map(searcher: Searcher, entries, focus, related, names: dict[str, str]) -> 
 
 
 # ---- Page ---------------------------------------------------------------------------------------
-def sidebar(searcher: Searcher, names: dict[str, str]) -> tuple[str, list[str]]:
+def navigation(searcher: Searcher, names: dict[str, str]) -> tuple[str, list[str]]:
+    """The view (on the page) and the glossary filter (in the sidebar), both from the URL."""
     view = url("view", "ask")
     view = view if view in VIEWS else "ask"
     ids = [g.id for g in searcher.corpus.glossaries]
     chosen = [g for g in url("g").split(",") if g in ids] or ids
+    # The views are on the page, not in the sidebar: on a phone the sidebar covers the page until closed.
+    bind("view_box", view)
+    st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="view_box", on_change=commit,
+                         required=True, label_visibility="collapsed", args=("view_box", "view"),
+                         kwargs={"to_url": lambda v: None if v == "ask" else v, "term": None, "glossary": None,
+                                 "page": None})
     with st.sidebar:
-        bind("view_box", view)
-        st.radio("View", list(VIEWS), format_func=VIEWS.get, key="view_box", on_change=commit,
-                 args=("view_box", "view"), kwargs={"to_url": lambda v: None if v == "ask" else v,
-                                                    "term": None, "glossary": None, "page": None})
         bind("g_box", chosen)
         st.multiselect("Glossaries", ids, key="g_box", format_func=names.get, on_change=commit,
                        args=("g_box", "g"), kwargs={"to_url": lambda v: None if not v or set(v) == set(ids)
@@ -879,7 +882,7 @@ def main() -> None:
         st.error("glossary-search cannot start because of an unexpected error; the details are in the server's log.")
         st.stop()
     names = {g.id: glossary_name(g) for g in searcher.corpus.glossaries}
-    view, glossaries = sidebar(searcher, names)
+    view, glossaries = navigation(searcher, names)
     about(searcher, names)
     corpus_changed(searcher, fingerprint)
     try:

@@ -113,6 +113,26 @@ def test_on_a_phone_the_first_result_is_on_the_first_screen(browser, app_url):
     context.close()
 
 
+def test_on_a_phone_the_views_are_on_the_page_and_back_returns_to_the_question(browser, app_url):
+    """The sidebar is closed on a phone and covers the page when opened: the views sit on the page itself."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    open_app(page, app_url)
+    ask(page, "what is NPS")
+    views = page.get_by_role("radiogroup", name="View")
+    box = views.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["y"] < PHONE["height"] / 3
+    assert not page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count()
+    views.get_by_text("Explore", exact=True).click()
+    settle(page)
+    assert params(page).get("view") == ["explore"] and page.get_by_role("heading", name="Explore the vocabulary").count()
+    page.go_back()
+    settle(page)
+    assert params(page).get("q") == ["what is NPS"] and "view" not in params(page)
+    assert "Net Promoter" in first_card(page)
+    context.close()
+
+
 # ---- Bug 2: Back and Forward move through the user's history -------------------------------------
 def test_term_then_related_term_then_back_back_returns_to_the_question(page, app_url):
     open_app(page, f"{app_url}/?q=what+is+NPS")

@@ -167,7 +167,7 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         assert corpus_state(corpus) == written
 
         # Ask: a question only the new glossary answers finds its term first.
-        page.locator('[data-testid="stSidebar"]').get_by_text("Ask", exact=True).click()
+        page.get_by_role("radiogroup", name="View").get_by_text("Ask", exact=True).click()
         settle(page)
         box = page.get_by_placeholder("e.g. how do I measure wait time")
         box.fill(QUESTION)
