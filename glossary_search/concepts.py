@@ -1,6 +1,7 @@
 """Near-duplicate pairs, concept groups and related concepts: maths over entry vectors, no model here."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -59,6 +60,16 @@ class EntryViews:
 
     definition: np.ndarray
     names: np.ndarray
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def different_numbers(a: str, b: str) -> bool:
+    """True when two definitions both give numbers and share none: worded alike, they set apart two bands of
+    one scale ('a customer who answers 9 or 10' and '... 0 to 6': Promoter and Detractor), or two tiers."""
+    found_a, found_b = set(_NUMBER.findall(a)), set(_NUMBER.findall(b))
+    return bool(found_a and found_b) and not found_a & found_b
 
 
 def word_overlap(a: str, b: str) -> float:
@@ -261,6 +272,8 @@ class PairScorer:
                 band, basis = "related", "narrower"
             elif band == "same" and score < t.same + t.apart and self.defined_apart(i, j):
                 band, basis = "related", "apart"
+            if band in ("same", "identical") and different_numbers(a.definition, b.definition):
+                band, basis = "related", "numbers"
         if band is None:
             return None
         similarity, name_similarity = self.cosines(i, j)

@@ -49,6 +49,8 @@ def basis_note(group: ConceptGroup) -> str:
         return "one a narrower kind"
     if group.band == "related" and any(p.basis == "apart" for p in group.pairs):
         return "one glossary defines them apart"
+    if group.band == "related" and any(p.basis == "numbers" for p in group.pairs):
+        return "different numbers"
     return ""
 
 

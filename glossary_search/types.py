@@ -80,7 +80,8 @@ class DuplicatePair:
     # "heads": as "meaning", but names nested with different heads ('Queue', 'Queue Time') cap it at related;
     # "acronyms": as "meaning", but the two are abbreviated differently (FRT, ART), which caps it at related;
     # "narrower": as "meaning", but one is the other qualified ('Contact Center CRM' (CRM), 'CRM'): related;
-    # "apart": as "meaning", short of the more evidence asked of two terms one glossary defines: related.
+    # "apart": as "meaning", short of the more evidence asked of two terms one glossary defines: related;
+    # "numbers": as "meaning", but the two definitions give different numbers (Promoter 9-10, Detractor 0-6).
     basis: str = "meaning"
 
 

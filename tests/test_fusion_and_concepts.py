@@ -474,3 +474,17 @@ def test_names_one_generic_word_apart_count_as_one_name():
     assert found[("Abandonment Rate", "Call Abandonment Rate")] == "same"
     disagree = PairScorer(entries[:2], EntryViews(np.stack([unit(1, 0, 0), unit(0, 1, 0)]), names[:2]))
     assert disagree.pair(0, 1, t) is None or disagree.pair(0, 1, t).band != "same"  # definitions still count
+
+
+def test_definitions_worded_alike_about_different_numbers_are_at_most_related():
+    """Promoter (9 or 10) and Detractor (0 to 6) share every word but their numbers: two bands of one scale."""
+    from glossary_search.concepts import different_numbers
+
+    assert different_numbers("A customer who answers 9 or 10.", "A customer who answers 0 to 6.")
+    assert not different_numbers("Answered within 20 seconds.", "Share answered in 20 seconds (80/20).")
+    assert not different_numbers("A customer who answers 9 or 10.", "A happy customer.")  # one gives none
+    entries = [E(1, "Promoter", "A customer whose answer on the scale is 9 or 10.", glossary="g1"),
+               E(2, "Detractor", "A customer whose answer on the scale is between 0 and 6.", glossary="g1")]
+    same = np.stack([unit(1, 0, 0), unit(1, 0.05, 0)])
+    pair = PairScorer(entries, EntryViews(same, same)).pair(0, 1, Thresholds(same=0.5, related=0.3))
+    assert (pair.band, pair.basis) == ("related", "numbers")
