@@ -311,8 +311,13 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
             st.caption("None found.")
     with right:
         st.subheader("Nearest concepts")
-        for r in searcher.related(entry.id, top_k=8):
+        st.caption("Close by meaning, beyond the two lists.")
+        shown = members | {o.id for _, o in others} | {o.id for o in apart}  # each entry in one list only
+        nearest = [r for r in searcher.related(entry.id, top_k=8 + len(shown)) if r.entry.id not in shown][:8]
+        for r in nearest:
             term_button(r.entry, key=f"rel-{r.entry.id}", names=names)
+        if not nearest:
+            st.caption("None beyond the two lists.")
 
 
 # ---- Glossary page ------------------------------------------------------------------------------

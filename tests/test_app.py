@@ -113,6 +113,19 @@ def test_term_page_shows_every_glossary_duplicates_and_related(app):
     assert badges(app) == {"Customer Service", "Office Gurus"}
     assert {s.value for s in app.subheader} >= {"Same concept", "Related", "Nearest concepts"}
     assert any("Customer Satisfaction" in b.label for b in app.button)
+    listed = {prefix: {b.key.split("-", 1)[1] for b in app.button if b.key and b.key.startswith(prefix + "-")}
+              for prefix in ("dup", "close", "rel")}
+    assert listed["rel"] and not listed["rel"] & (listed["dup"] | listed["close"])  # each term in one list
+
+
+def test_term_pages_never_list_a_term_twice(app):
+    """Nearest concepts shows what the Same concept and Related lists do not (it used to repeat them)."""
+    for term in ("contact-center-consulting#4", "office-gurus-bpo#1", "customer-service-terms#10"):
+        app.query_params["term"] = term
+        app.run()
+        keys = [b.key for b in app.button if b.key and b.key.split("-", 1)[0] in ("dup", "close", "rel", "apart")]
+        ids = [k.split("-", 1)[1] for k in keys]
+        assert len(ids) == len(set(ids)), (term, keys)
 
 
 def test_term_page_marks_a_see_reference_that_points_nowhere(app):
