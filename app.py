@@ -257,8 +257,12 @@ def result_card(card, n: int, names: dict[str, str]) -> None:
 
 
 # ---- Term page ----------------------------------------------------------------------------------
+BACK_TO = {"ask": "search", "browse": "Browse A–Z", "duplicates": "duplicates", "explore": "Explore",
+           "add": "Add a glossary"}
+
+
 def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
-    st.button("← Back to search", on_click=go, kwargs={"term": None})
+    st.button(f"← Back to {BACK_TO.get(url('view', 'ask'), 'search')}", on_click=go, kwargs={"term": None})
     try:
         entry = searcher.entry(entry_id)
     except KeyError:
@@ -305,8 +309,9 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
     with mid:
         st.subheader("Related")
         st.caption("Close, but a different concept.")
-        for p, other in close:
-            term_button(other, key=f"close-{other.id}", names=names)
+        for other, glossaries in by_concept(searcher, [o for _, o in close]):
+            term_button(other, key=f"close-{other.id}", names=names,
+                        label=f"{other.label} · {', '.join(names.get(g, g) for g in glossaries)}")
         if not close:
             st.caption("None found.")
     with right:
@@ -318,6 +323,19 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
             term_button(r.entry, key=f"rel-{r.entry.id}", names=names)
         if not nearest:
             st.caption("None beyond the two lists.")
+
+
+def by_concept(searcher: Searcher, entries) -> list[tuple]:
+    """One (entry, its concept's glossaries in the list) per concept, in order: a concept three glossaries
+    define is one line, not three."""
+    seen: dict[str, tuple] = {}
+    for e in entries:
+        key = min((m.id for m in searcher.same_concept(e)), default=e.id)
+        if key not in seen:
+            seen[key] = (e, [])
+        if e.glossary not in seen[key][1]:
+            seen[key][1].append(e.glossary)
+    return list(seen.values())
 
 
 # ---- Glossary page ------------------------------------------------------------------------------
@@ -501,7 +519,7 @@ def term_list(entries, names: dict[str, str], key: str) -> None:
 def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -> None:
     st.title("Near-duplicate terms")
     st.caption("The same concept defined twice, within one glossary or across several.")
-    filter_line(searcher, glossaries, names, "Showing")
+    filter_line(searcher, glossaries, names, "Showing groups with an entry in")
     c1, c2 = st.columns([1, 2])
     threshold = _threshold()
     c1.slider("Same-concept threshold (score)", THRESHOLD_MIN, THRESHOLD_MAX, step=0.01, key="threshold",
@@ -729,7 +747,7 @@ def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str
     st.selectbox("Term", list(by_id), key="focus_box", on_change=commit, args=("focus_box", "focus"),
                  format_func=lambda i: f"{by_id[i].label} · {names.get(by_id[i].glossary, by_id[i].glossary)}")
     focus = by_id[focus_id]
-    related = searcher.related(focus.id, top_k=8)
+    related = searcher.related(focus.id, top_k=8, glossaries=glossaries or None)
     term_button(focus, key="open-focus", names=names, label=f"Open {focus.label} →")
     left, right = st.columns([2, 3])
     with left:

@@ -138,5 +138,5 @@ def entry_caption(entry: Entry, glossary: str | None = None) -> str:
     if entry.truncated:
         bits.append("definition cut off in the source")
     if entry.term_origin == "curated":
-        bits.append("the source gave no name: we named it")
+        bits.append("term named by us: the source gives only the definition")
     return escape_md(" · ".join(bits))

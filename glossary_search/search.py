@@ -430,12 +430,16 @@ class Searcher:
     def concept_of(self, entry: Entry) -> ConceptGroup | None:
         return self._default_concepts().by_entry.get(entry.id)
 
-    def related(self, term: str, top_k: int = 10) -> list[Related]:
-        """The nearest other concepts to a term (name, acronym, alias or entry id)."""
+    def related(self, term: str, top_k: int = 10, glossaries: Sequence[str] | None = None) -> list[Related]:
+        """The nearest other concepts to a term (name, acronym, alias or entry id); `glossaries`: only
+        entries of these."""
         top_k = check_top_k(top_k)
+        allowed = self._glossary_mask(glossaries)
         target = self.find_entry(term)
         groups = self._default_concepts().groups if self.concepts_ready() else self._named_groups()
-        return related_entries(self.position(target), self.entries, self.entry_vectors, groups, top_k)
+        found = related_entries(self.position(target), self.entries, self.entry_vectors, groups,
+                                top_k if allowed.all() else len(self.entries))
+        return [r for r in found if allowed[self.position(r.entry)]][:top_k]
 
     def _named_groups(self) -> list[ConceptGroup]:
         """The classes the glossaries name alike, as groups: what stands for a concept until the groups

@@ -302,7 +302,7 @@ def _read_table(b: _Builder, rows: list[list[str]], columns: dict[str, str] | No
             if role not in chosen:
                 raise ImportFileError(f"{b.name}: {unit} {start + 1}: no {role!r} column; columns are: "
                                       f"{', '.join(h or '(blank)' for h in header)}; choose one with --columns "
-                                      f"{role}=NAME.")
+                                      f"{role}=NAME (in the app: Options, Columns).")
         body = start + 1
     else:
         width = max(len(r) for r in rows)

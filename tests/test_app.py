@@ -358,3 +358,19 @@ def test_twin_entries_of_one_glossary_are_told_apart_and_printed_once_on_a_card(
     assert card_titles(app)[0] == "Callback"
     printed = [m.value for m in app.markdown if "deferred transactions" in m.value]
     assert len(printed) == 1 and printed[0].startswith(":violet-badge[Outsourcing] ")
+
+
+def test_a_concept_several_glossaries_define_is_one_line_under_related(app):
+    """CSAT's page listed Customer Effort Score three times (one per glossary): now once, naming them."""
+    app.query_params["term"] = "customer-service-terms#33"
+    app.run()
+    close = [b.label for b in app.button if b.key and b.key.startswith("close-")]
+    names = [label.split(" · ")[0] for label in close]
+    assert close and len(names) == len(set(names)), close
+
+
+def test_back_from_a_term_page_names_the_view_it_returns_to(app):
+    app.query_params["term"] = "customer-service-terms#33"
+    app.query_params["view"] = "duplicates"
+    app.run()
+    assert any(b.label == "← Back to duplicates" for b in app.button)

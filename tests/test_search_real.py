@@ -141,6 +141,17 @@ def test_names_alike_make_one_concept_across_glossaries(real_searcher):
         assert not {"Corporate Social Responsibility", "Customer Service Representative"} <= {e.term for e in g.entries}
 
 
+def test_related_concepts_keep_to_the_chosen_glossaries(real_searcher):
+    """Explore with a glossary filter: the related list holds only the chosen glossaries' entries, as many as
+    asked (it used to list the others too, under a banner saying they were left out)."""
+    everywhere = real_searcher.related("Customer Satisfaction Score", top_k=8)
+    assert {r.entry.glossary for r in everywhere} != {"office-gurus-bpo"}
+    chosen = real_searcher.related("Customer Satisfaction Score", top_k=8, glossaries=["office-gurus-bpo"])
+    assert len(chosen) == 8 and {r.entry.glossary for r in chosen} == {"office-gurus-bpo"}
+    with pytest.raises(UsageError, match="Unknown glossary"):
+        real_searcher.related("Customer Satisfaction Score", glossaries=["nope"])
+
+
 def test_a_queue_and_its_queue_time_are_related_not_one_concept(real_searcher):
     """Close definitions, nested names, different kinds of thing: shown as related, and said why."""
     groups = real_searcher.duplicates(bands=["identical", "same", "related"])
