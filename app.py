@@ -310,8 +310,8 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
         st.subheader("Related")
         st.caption("Close, but a different concept.")
         for other, glossaries in by_concept(searcher, [o for _, o in close]):
-            term_button(other, key=f"close-{other.id}", names=names,
-                        label=f"{other.label} · {', '.join(names.get(g, g) for g in glossaries)}")
+            where = names.get(glossaries[0], glossaries[0]) if len(glossaries) == 1 else f"{len(glossaries)} glossaries"
+            term_button(other, key=f"close-{other.id}", names=names, label=f"{other.label} · {where}")
         if not close:
             st.caption("None found.")
     with right:
