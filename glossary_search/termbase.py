@@ -42,6 +42,9 @@ HEADER_NAMES = {
 ALIAS_SEPARATORS = re.compile(r"\s*[;|]\s*")
 # "Average Handle Time (AHT)", and "Customer Experience (CX) Metrics" (acronym "CX Metrics").
 NAMED_ACRONYM = re.compile(r"^(?P<term>.*\S)\s*\((?P<acronym>[^()]+)\)(?:\s+(?P<tail>[^()]+))?\s*$")
+# "ACD - Automatic Call Distributor", "Service Level Agreement – SLA": a dash with spaces around it ('Self-Service'
+# has none); split only when one side is an acronym the other spells out (termbase._spells_out).
+DASHED_ACRONYM = re.compile(r"^(?P<first>[^-–—:]+?)\s+[-–—:]\s+(?P<second>[^-–—:]+)$")
 # A definition that only points at another name: "See X.", "Another name for X.", "Short for X.", "Same as X."
 # ("See also X." points at a neighbour, not at the same concept).
 SEE = re.compile(r"^(?:see(?!\s+also\b)|same\s+as|short\s+for|abbreviation\s+(?:for|of)|synonym\s+(?:for|of)|"
@@ -120,6 +123,14 @@ class _Builder:
         elif m and not acronym and not m["tail"] and _spells_out(m["term"], m["acronym"]):
             self.split.append(term)  # "SLA (Service Level Agreement)": the acronym first, spelled out after
             term, acronym = m["acronym"].strip(), m["term"]
+        elif not acronym and (d := DASHED_ACRONYM.match(term)):
+            first, second = d["first"].strip(), d["second"].strip()
+            if _spells_out(first, second):  # "ACD - Automatic Call Distributor"
+                self.split.append(term)
+                term, acronym = second, first
+            elif _spells_out(second, first):  # "Automatic Call Distributor – ACD"
+                self.split.append(term)
+                term, acronym = first, second
         if not see and (s := SEE.match(definition)) and len(s["target"].split()) <= 8:
             see = s["target"]
         entry: dict = {"term": term}

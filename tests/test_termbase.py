@@ -135,14 +135,19 @@ def test_a_see_definition_is_a_cross_reference():
 def test_an_acronym_written_first_is_split_from_its_spelled_out_name():
     rows = ("term,definition\nSLA (Service Level Agreement),Committed response times.\n"
             "CLV/LTV (Customer Lifetime Value),What a customer is worth over time.\n"
-            "Agent (remote),Someone answering from home.\nIVR (beta),A test menu.\nAuto-QA (AI QA),Scored by a model.\n")
+            "Agent (remote),Someone answering from home.\nIVR (beta),A test menu.\nAuto-QA (AI QA),Scored by a model.\n"
+            "ACD - Automatic Call Distributor,Routes calls.\nService Level Agreement – SLA,Committed times.\n"
+            "Self-Service - Portal,A help site.\n")
     p = read_termbase(rows.encode(), "x.csv")
     assert [(e["term"], e.get("acronym")) for e in p.entries] == [
         ("Service Level Agreement", "SLA"), ("Customer Lifetime Value", "CLV/LTV"),
         ("Agent (remote)", None),  # 'Agent' is no acronym
         ("IVR (beta)", None),  # one word, not spelled out by the acronym
-        ("Auto-QA (AI QA)", None)]  # acronyms both
-    assert p.split_acronyms == ("SLA (Service Level Agreement)", "CLV/LTV (Customer Lifetime Value)")
+        ("Auto-QA (AI QA)", None),  # acronyms both
+        ("Automatic Call Distributor", "ACD"), ("Service Level Agreement", "SLA"),  # a spaced dash, either way
+        ("Self-Service - Portal", None)]  # neither side an acronym
+    assert p.split_acronyms == ("SLA (Service Level Agreement)", "CLV/LTV (Customer Lifetime Value)",
+                                "ACD - Automatic Call Distributor", "Service Level Agreement – SLA")
 
 
 @pytest.mark.parametrize("data, filename, kwargs, message", [
@@ -399,8 +404,10 @@ def test_real_glossaries_import_with_their_ids_and_source_url(path):
             term, acronym = e["term"], e["acronym"]
             tail = os.path.commonprefix([term[::-1], acronym[::-1]])[::-1]
             tail = tail[tail.index(" "):] if " " in tail else ""
+            dashed = re.match(r"^(.+?)\s+[-–—:]\s+(.+)$", r["term"])
             assert r["term"] in (f"{term} ({acronym})", f"{acronym} ({term})",
-                                 f"{term[:len(term) - len(tail)]} ({acronym[:len(acronym) - len(tail)]}){tail}")
+                                 f"{term[:len(term) - len(tail)]} ({acronym[:len(acronym) - len(tail)]}){tail}") \
+                or (dashed and {dashed[1], dashed[2]} == {term, acronym})
         else:
             assert e["term"] == r["term"]
     assert raw["source_url"] in p.yaml_text()
