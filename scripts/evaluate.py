@@ -123,7 +123,8 @@ REAL_SETS = (("real", "real-glossaries", "duplicates-real.yaml"),
              ("real4", "real-glossaries-4", "duplicates-real4.yaml"),
              ("real5", "real-glossaries-5", "duplicates-real5.yaml"),
              ("real6", "real-glossaries-6", "duplicates-real6.yaml"),
-             ("real7", "real-glossaries-7", "duplicates-real7.yaml"))
+             ("real7", "real-glossaries-7", "duplicates-real7.yaml"),
+             ("real8", "real-glossaries-8", "duplicates-real8.yaml"))
 
 
 def print_real(searcher) -> None:
