@@ -124,7 +124,8 @@ REAL_SETS = (("real", "real-glossaries", "duplicates-real.yaml"),
              ("real5", "real-glossaries-5", "duplicates-real5.yaml"),
              ("real6", "real-glossaries-6", "duplicates-real6.yaml"),
              ("real7", "real-glossaries-7", "duplicates-real7.yaml"),
-             ("real8", "real-glossaries-8", "duplicates-real8.yaml"))
+             ("real8", "real-glossaries-8", "duplicates-real8.yaml"),
+             ("real9", "real-glossaries-9", "duplicates-real9.yaml"))
 
 
 def print_real(searcher) -> None:

@@ -385,7 +385,8 @@ def test_cli_imports_a_text_page_faithfully(tmp_path, corpus_copy):
 REAL_SETS = {"real": ("real-glossaries", "duplicates-real.yaml"), "real2": ("real-glossaries-2", "duplicates-real2.yaml"),
              "real3": ("real-glossaries-3", "duplicates-real3.yaml"), "real4": ("real-glossaries-4", "duplicates-real4.yaml"),
              "real5": ("real-glossaries-5", "duplicates-real5.yaml"), "real6": ("real-glossaries-6", "duplicates-real6.yaml"),
-             "real7": ("real-glossaries-7", "duplicates-real7.yaml"), "real8": ("real-glossaries-8", "duplicates-real8.yaml")}
+             "real7": ("real-glossaries-7", "duplicates-real7.yaml"), "real8": ("real-glossaries-8", "duplicates-real8.yaml"),
+             "real9": ("real-glossaries-9", "duplicates-real9.yaml")}
 REAL = {split: sorted((CORPUS.parent / "eval" / folder).glob("*.yaml")) for split, (folder, _) in REAL_SETS.items()}
 
 
