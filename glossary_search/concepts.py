@@ -526,8 +526,9 @@ def concept_of(groups: Sequence[ConceptGroup]) -> dict[str, ConceptGroup]:
 
 
 def related_entries(target: int, entries: Sequence[Entry], vectors: np.ndarray, groups: Sequence[ConceptGroup],
-                    top_k: int = 10) -> list[Related]:
-    """Nearest other concepts: the term's own near-duplicates are excluded, one result per concept."""
+                    top_k: int = 10, allowed: np.ndarray | None = None) -> list[Related]:
+    """Nearest other concepts: the term's own near-duplicates are excluded, one result per concept;
+    `allowed` (a mask over entries): only those, each concept by its nearest allowed entry."""
     of = concept_of(groups)
     own = of.get(entries[target].id)
     excluded = {e.id for e in own.entries} if own else {entries[target].id}
@@ -536,7 +537,7 @@ def related_entries(target: int, entries: Sequence[Entry], vectors: np.ndarray, 
     out: list[Related] = []
     for n in np.argsort(-sims, kind="stable"):
         e = entries[n]
-        if e.id in excluded or n == target:
+        if e.id in excluded or n == target or (allowed is not None and not allowed[n]):
             continue
         concept = of[e.id].canonical if e.id in of else e.id
         if concept in seen_concepts:

@@ -437,9 +437,7 @@ class Searcher:
         allowed = self._glossary_mask(glossaries)
         target = self.find_entry(term)
         groups = self._default_concepts().groups if self.concepts_ready() else self._named_groups()
-        found = related_entries(self.position(target), self.entries, self.entry_vectors, groups,
-                                top_k if allowed.all() else len(self.entries))
-        return [r for r in found if allowed[self.position(r.entry)]][:top_k]
+        return related_entries(self.position(target), self.entries, self.entry_vectors, groups, top_k, allowed)
 
     def _named_groups(self) -> list[ConceptGroup]:
         """The classes the glossaries name alike, as groups: what stands for a concept until the groups

@@ -119,6 +119,11 @@ def test_related_excludes_own_duplicates_and_repeats_of_a_concept():
     assert "Promoter Score" not in terms
     assert terms[0] in ("CSAT", "Satisfaction") and not {"CSAT", "Satisfaction"} <= set(terms)
     assert terms[-1] == "Chatbot"
+    # A glossary filter that leaves out the concept's nearest entry keeps the concept by its next one.
+    nearest = terms[0]
+    allowed = np.array([e.term != nearest for e in entries])
+    kept = [r.entry.term for r in related_entries(0, entries, vectors, groups, top_k=3, allowed=allowed)]
+    assert nearest not in kept and ({"CSAT", "Satisfaction"} - {nearest}) <= set(kept) and "Chatbot" in kept
 
 
 def test_cross_references_are_one_concept_with_their_target_and_never_compared_by_their_words():
