@@ -120,17 +120,9 @@ class _Builder:
             self.split.append(term)
             tail = f" {m['tail'].strip()}" if m["tail"] else ""
             term, acronym = m["term"] + tail, m["acronym"].strip() + tail
-        elif m and not acronym and not m["tail"] and _spells_out(m["term"], m["acronym"]):
-            self.split.append(term)  # "SLA (Service Level Agreement)": the acronym first, spelled out after
-            term, acronym = m["acronym"].strip(), m["term"]
-        elif not acronym and (d := DASHED_ACRONYM.match(term)):
-            first, second = d["first"].strip(), d["second"].strip()
-            if _spells_out(first, second):  # "ACD - Automatic Call Distributor"
-                self.split.append(term)
-                term, acronym = second, first
-            elif _spells_out(second, first):  # "Automatic Call Distributor – ACD"
-                self.split.append(term)
-                term, acronym = first, second
+        elif not acronym and (spelled := _acronym_beside_name(term, m)):
+            self.split.append(term)
+            term, acronym = spelled
         if not see and (s := SEE.match(definition)) and len(s["target"].split()) <= 8:
             see = s["target"]
         entry: dict = {"term": term}
@@ -502,6 +494,18 @@ def _clean(value: object) -> str:
 def _looks_like_acronym(text: str) -> bool:
     text = text.strip()
     return bool(re.fullmatch(r"[A-Za-z0-9&/.+-]{2,12}", text)) and sum(c.isupper() for c in text) >= 2
+
+
+def _acronym_beside_name(term: str, bracketed: re.Match | None) -> tuple[str, str] | None:
+    """(name, acronym) of 'SLA (Service Level Agreement)', 'ACD - Automatic Call Distributor' or 'Automatic
+    Call Distributor – ACD', when one side is an acronym the other spells out; None for any other term."""
+    pairs = []
+    if bracketed and not bracketed["tail"]:
+        pairs.append((bracketed["term"].strip(), bracketed["acronym"].strip()))
+    if dashed := DASHED_ACRONYM.match(term):
+        first, second = dashed["first"].strip(), dashed["second"].strip()
+        pairs += [(first, second), (second, first)]
+    return next(((name, acronym) for acronym, name in pairs if _spells_out(acronym, name)), None)
 
 
 def _spells_out(acronym: str, name: str) -> bool:
