@@ -78,7 +78,8 @@ class SentenceTransformerEmbedder:
             threading.Thread(target=self._load, args=load, name="model-load", daemon=True).start()
         else:
             self._load(*load)
-            self._model  # noqa: B018 - raises the load's error here
+            if self._error:
+                raise self._error
 
     def _load(self, location: str, device: str, cache_dir, notify) -> None:
         try:
