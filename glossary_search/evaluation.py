@@ -270,6 +270,19 @@ def sweep_thresholds(searcher, pairs: Sequence[LabeledPair]) -> list[tuple[Thres
     return results
 
 
+def real_sets(eval_dir: str | Path) -> list[tuple[str, Path, Path]]:
+    """(split, glossary folder, labels file) of each held-out set of real glossaries in eval/, in the order they
+    were built: duplicates-real.yaml labels real-glossaries/, duplicates-realN.yaml labels real-glossaries-N/."""
+    eval_dir = Path(eval_dir)
+    found = []
+    for labels in eval_dir.glob("duplicates-real*.yaml"):
+        number = labels.stem.removeprefix("duplicates-real")
+        if number == "" or number.isdecimal():
+            folder = eval_dir / ("real-glossaries" + (f"-{number}" if number else ""))
+            found.append((int(number or 1), f"real{number}", folder, labels))
+    return [(split, folder, labels) for _, split, folder, labels in sorted(found)]
+
+
 def corpus_with(corpus_dir: str | Path, glossary_files: Iterable[str | Path], dest: str | Path) -> Path:
     """A scratch corpus: the corpus's YAML files plus each glossary file imported as a user would
     (termbase.read_termbase + add_to_corpus), so the held-out glossaries go through the import path."""

@@ -114,32 +114,20 @@ def main() -> None:
             print(f"- same >= {t.same:.2f}: P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
 
 
-# Held-out near-duplicate sets: real public glossaries written into our schema, and blind labels of their
-# pairs with the corpus and each other. real: built 2026-11-23, its errors since read; real2: built blind
-# 2026-11-24 from two other glossaries, first run after every near-duplicate setting was fixed.
-REAL_SETS = (("real", "real-glossaries", "duplicates-real.yaml"),
-             ("real2", "real-glossaries-2", "duplicates-real2.yaml"),
-             ("real3", "real-glossaries-3", "duplicates-real3.yaml"),
-             ("real4", "real-glossaries-4", "duplicates-real4.yaml"),
-             ("real5", "real-glossaries-5", "duplicates-real5.yaml"),
-             ("real6", "real-glossaries-6", "duplicates-real6.yaml"),
-             ("real7", "real-glossaries-7", "duplicates-real7.yaml"),
-             ("real8", "real-glossaries-8", "duplicates-real8.yaml"),
-             ("real9", "real-glossaries-9", "duplicates-real9.yaml"))
-
-
 def print_real(searcher) -> None:
     """Near duplicates on glossaries nobody tuned on, each set imported into a scratch copy of the corpus."""
-    for split, folder, labels in REAL_SETS:
-        real = sorted((ROOT / "eval" / folder).glob("*.yaml"))
+    # Held-out near-duplicate sets: real public glossaries written into our schema, and blind labels of their
+    # pairs with the corpus and each other (README: which sets are studied, which blind).
+    for split, folder, labels in ev.real_sets(ROOT / "eval"):
+        real = sorted(folder.glob("*.yaml"))
         work = ROOT / "index" / f"eval-{split}"
         scratch = ev.corpus_with(ROOT / "corpus", real, work / "corpus")
         combined = Searcher.open(scratch, work / "index", model=searcher.embedder.model_id,
                                  notify=lambda m: print(m, file=sys.stderr))
-        ev.check_pairs(combined, ROOT / "eval" / labels)
-        pairs = ev.load_pairs(ROOT / "eval" / labels)
+        ev.check_pairs(combined, labels)
+        pairs = ev.load_pairs(labels)
         added = {g.id for g in combined.corpus.glossaries} - {g.id for g in searcher.corpus.glossaries}
-        print(f"\n## Near duplicates on real glossaries nobody tuned on: {split} (eval/{folder}, {len(real)} "
+        print(f"\n## Near duplicates on real glossaries nobody tuned on: {split} (eval/{folder.name}, {len(real)} "
               f"glossaries, {sum(len(combined.corpus.glossary(g).entries) for g in added)} entries added to the "
               f"corpus; {len(pairs)} blind-labeled pairs)\n")
         print("| split | pairs | labeled same | called same | wrongly same | precision | recall | F1 |")

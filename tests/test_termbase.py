@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from glossary_search import cli
+from glossary_search import evaluation as ev
 from glossary_search.corpus import load_corpus, load_glossary
 from glossary_search.errors import ImportFileError, UsageError
 from glossary_search.termbase import (
@@ -382,12 +383,15 @@ def test_cli_imports_a_text_page_faithfully(tmp_path, corpus_copy):
 
 # ---- the real glossaries of the held-out set are importable test glossaries ---------------------------
 
-REAL_SETS = {"real": ("real-glossaries", "duplicates-real.yaml"), "real2": ("real-glossaries-2", "duplicates-real2.yaml"),
-             "real3": ("real-glossaries-3", "duplicates-real3.yaml"), "real4": ("real-glossaries-4", "duplicates-real4.yaml"),
-             "real5": ("real-glossaries-5", "duplicates-real5.yaml"), "real6": ("real-glossaries-6", "duplicates-real6.yaml"),
-             "real7": ("real-glossaries-7", "duplicates-real7.yaml"), "real8": ("real-glossaries-8", "duplicates-real8.yaml"),
-             "real9": ("real-glossaries-9", "duplicates-real9.yaml")}
-REAL = {split: sorted((CORPUS.parent / "eval" / folder).glob("*.yaml")) for split, (folder, _) in REAL_SETS.items()}
+REAL_SETS = {split: (folder, labels) for split, folder, labels in ev.real_sets(CORPUS.parent / "eval")}
+REAL = {split: sorted(folder.glob("*.yaml")) for split, (folder, _) in REAL_SETS.items()}
+
+
+def test_every_labels_file_of_real_glossaries_is_found_with_its_folder():
+    labels = sorted(p.name for p in (CORPUS.parent / "eval").glob("duplicates-real*.yaml"))
+    assert sorted(lab.name for _, lab in REAL_SETS.values()) == labels and len(labels) >= 9
+    assert list(REAL_SETS)[:3] == ["real", "real2", "real3"]  # in the order they were built
+    assert all(REAL[split] for split in REAL_SETS)
 
 
 @pytest.mark.parametrize("path", [p for paths in REAL.values() for p in paths], ids=lambda p: p.stem)
@@ -419,9 +423,8 @@ def test_the_scratch_corpus_holds_every_labeled_entry(tmp_path, split):
     """eval/duplicates-real*.yaml name entries '<glossary>#<position>': the import must keep both."""
     from types import SimpleNamespace
 
-    from glossary_search import evaluation as ev
 
-    labels = CORPUS.parent / "eval" / REAL_SETS[split][1]
+    labels = REAL_SETS[split][1]
     scratch = ev.corpus_with(CORPUS, REAL[split], tmp_path / "corpus")
     corpus = load_corpus(scratch)
     assert len(corpus.glossaries) == 5 + len(REAL[split]) and len(REAL[split]) >= 2
