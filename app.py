@@ -528,8 +528,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
                       "page": None},
               help="How sure we are that two entries define one concept: the mean of definition similarity, "
                    "name similarity and shared words. Entries named alike (same term, alias, acronym "
-                   "or a 'See' reference) are one concept whatever the threshold; names nested with different "
-                   "last words ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
+                   "or a 'See' reference) are one concept whatever the threshold; nested names of different "
+                   "kinds of thing ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
                    f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     show = url("show", "same")
     bind("show_box", show if show in SHOW else "same")
