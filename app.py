@@ -77,11 +77,9 @@ def get_engine(_embedder=None) -> tuple[Searcher, str]:
     """The searcher and the fingerprint of the corpus files it was loaded from. `_embedder` (not part of
     the cache key) lets a reload keep the model already in memory."""
     fingerprint = corpus_fingerprint(corpus_dir())
-    if _embedder is None:  # the model loads while the first screen is drawn; the first question waits for it
-        from glossary_search.embedder import SentenceTransformerEmbedder
-
-        _embedder = SentenceTransformerEmbedder(background=True)
-    return Searcher.open(corpus_dir(), os.environ.get("GLOSSARY_SEARCH_INDEX"), embedder=_embedder), fingerprint
+    # The model loads while the first screen is drawn; the first question waits for it.
+    return Searcher.open(corpus_dir(), os.environ.get("GLOSSARY_SEARCH_INDEX"), embedder=_embedder,
+                         background=True), fingerprint
 
 
 def reload_engine(searcher: Searcher) -> Searcher:

@@ -213,8 +213,12 @@ class Searcher:
     def open(cls, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
              model: str | None = None, backend: str | None = None, embedder=None, scheme: str = DEFAULT_SCHEME,
              rebuild: bool = False, progress: bool = False,
-             notify: Callable[[str], None] | None = None, vector_store: str | None = None) -> "Searcher":
+             notify: Callable[[str], None] | None = None, vector_store: str | None = None,
+             background: bool = False) -> "Searcher":
         """Load the corpus and its index, building or refreshing the index when missing or stale.
+
+        `background`: the model loads in a thread and opening does not wait for it (the app draws its first
+        screen meanwhile); the first question waits (`embedder_ready`).
 
         `backend`: "onnx" (default: exported once into the models cache) or "torch" (the same vectors).
         `vector_store`: "faiss" (default) or "milvus:<path-or-uri>", a collection synced from the local index.
@@ -236,7 +240,7 @@ class Searcher:
         if embedder is None:
             from .embedder import SentenceTransformerEmbedder
 
-            embedder = SentenceTransformerEmbedder(model, backend=backend, notify=notify)
+            embedder = SentenceTransformerEmbedder(model, backend=backend, notify=notify, background=background)
         update: list[IndexUpdate] = []
         index, row_entry, neighbours, _ = build_or_load(
             corpus, embedder, index_dir, scheme=scheme, rebuild=rebuild,
