@@ -9,8 +9,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import (acronyms, candidate_links, different_heads, heads, identity_classes, name_key, name_links,
-                       narrows, nested)
+from .identity import (acronyms, candidate_links, counts_one, different_heads, heads, identity_classes, name_key,
+                       name_links, narrows, nested)
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -232,11 +232,13 @@ class PairScorer:
 
     def narrower(self, i: int, j: int) -> bool:
         """True when a member of one class is a member of the other qualified (identity.narrows): 'Contact
-        Center CRM' abbreviates as CRM only its part, so it is a kind of CRM, not CRM."""
+        Center CRM' abbreviates as CRM only its part, so it is a kind of CRM, not CRM; or by an ordinal
+        (identity.counts_one): 'First Response Time' is the time to one response, not 'Response Time'."""
         key = self._class_key(i, j)
         if key not in self._narrower:
             self._narrower[key] = key[0] != key[1] and any(
                 narrows(self.entries[a], self.entries[b]) or narrows(self.entries[b], self.entries[a])
+                or counts_one(self.entries[a], self.entries[b])
                 for a, b in self._member_pairs(key))
         return self._narrower[key]
 

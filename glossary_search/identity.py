@@ -19,7 +19,7 @@ looser than the concept. Those count only when the definitions agree, which need
 
 Naming can also say the opposite: 'Queue Time' contains 'Queue' but names a time, not a queue; and
 'Contact Center Customer Relationship Management (CRM)', whose acronym spells only part of its term, is a
-kind of CRM, not CRM.
+kind of CRM, not CRM; 'First Response Time' is one response's time, not 'Response Time'.
 """
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ from .types import Entry
 
 NESTED_NAMES = 90  # rapidfuzz token_set_ratio: one name's words within the other's, give or take a typo
 MIN_INITIALS = 3  # two-letter initials collide too often (CS: Customer Service, Customer Success)
+# Words that pick one occurrence out of a series: 'First Response Time' is the time to one response, the first,
+# so it names a narrower measure than 'Response Time' (`counts_one`).
+ORDINALS = {"first", "second", "third", "initial", "final", "last"}
 PREPOSITIONS = {"of", "in", "per", "for", "to", "with", "on", "by", "from", "at", "into", "via", "vs", "versus"}
 INITIALS_SKIP = {"of", "and", "the", "for", "to", "in", "on", "a", "an", "&", "per", "with", "by", "as", "or"}
 
@@ -85,6 +88,14 @@ def narrows(a: Entry, b: Entry) -> bool:
     """True when a is b qualified: a's acronym abbreviates only part of a's term, and b goes by that acronym
     ('Contact Center Customer Relationship Management (CRM)' and 'Customer Relationship Management (CRM)')."""
     return abbreviates_part(a) and _acronym_key(a.acronym) in acronyms(b)
+
+
+def counts_one(a: Entry, b: Entry) -> bool:
+    """True when one term is the other with an ordinal only it has ('First Response Time', 'Response Time';
+    'First Contact Resolution', 'Contact Resolution'): it measures one occurrence of what the other does, a
+    narrower concept. 'Average First Response Time' and 'First Response Time' both count the first."""
+    wa, wb = set(normalize_name(a.term).split()), set(normalize_name(b.term).split())
+    return bool(wa and wb) and wa != wb and (wa <= wb or wb <= wa) and bool((wa ^ wb) & ORDINALS)
 
 
 def declared_acronym(entry: Entry) -> str | None:

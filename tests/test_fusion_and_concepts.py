@@ -388,6 +388,28 @@ def test_an_acronym_of_part_of_a_term_names_that_part_and_the_whole_is_a_narrowe
     assert capped.evidence >= t.same and (capped.band, capped.basis) == ("related", "narrower")
 
 
+def test_a_name_with_an_ordinal_it_alone_has_names_one_occurrence_and_is_at_most_related():
+    """'First Response Time' is the time to one response, the first: a narrower measure than 'Response Time'
+    (six blind labelers, four sets, called such pairs related), however close the definitions; both counting
+    the first ('Average First Response Time') leaves them to the evidence."""
+    from glossary_search.identity import counts_one
+
+    first = E(1, "First Response Time", "time until the first reply to a customer", "FRT")
+    plain = E(2, "Response Time", "time until a customer gets a reply", glossary="g2")
+    average = E(3, "Average First Response Time", "average time until the first reply", glossary="g3")
+    assert counts_one(first, plain) and counts_one(plain, first) and counts_one(plain, average)
+    assert counts_one(E(4, "First Contact Resolution", "x"), E(5, "Contact Resolution", "y"))
+    assert not counts_one(first, average)  # both count the first
+    assert not counts_one(plain, E(6, "Average Response Time", "x"))  # no ordinal: left to the evidence
+    assert not counts_one(first, E(7, "First Call", "x"))  # not nested
+    close = np.stack([unit(1, 0, 0), unit(1, 0.05, 0), unit(1, 0.1, 0)])
+    scorer = PairScorer([first, plain, average], EntryViews(close, close))
+    t = Thresholds(same=0.5, related=0.3)
+    capped = scorer.pair(0, 1, t)
+    assert capped.evidence >= t.same and (capped.band, capped.basis) == ("related", "narrower")
+    assert scorer.pair(0, 2, t).band in ("same", "identical")
+
+
 def test_a_name_a_definition_states_is_a_candidate_that_counts_when_the_definitions_agree():
     """'Also known as ... agents' and 'also called a (call center) representative, rep or CSR' name the concept
     in so many words: the bare 'Agent' meets the representatives, never Corporate Social Responsibility."""

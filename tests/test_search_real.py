@@ -195,7 +195,10 @@ SEARCH_FLOORS = {"tune": {"hit@1": 0.75, "hit@5": 0.93, "mrr@10": 0.83},
                  "analysts": {"hit@1": 0.77, "hit@5": 0.94, "mrr@10": 0.84},
                  "asked": {"hit@1": 0.70, "hit@5": 0.86, "mrr@10": 0.78}}
 STRENGTH_FLOORS = {"tune": {"strong_right": 0.95, "no_match_answerable_max": 0.05}}
-DUPLICATE_FLOORS = {"tune": (0.95, 0.92)}  # precision, recall (default model, same >= 0.52; measured 0.962, 0.938)
+# precision, recall (default model, same >= 0.52; measured 0.973, 0.901). Recall was 0.938 before the ordinal
+# rule (identity.counts_one): tune labels 'Response Time' ~ '(Average) First Response Time' same (3 pairs), the
+# blind labelers of four real sets call such pairs related (7 pairs), and the product follows them.
+DUPLICATE_FLOORS = {"tune": (0.95, 0.89)}
 HELDOUT_WRONGLY_SAME = 2  # of 150 blind pairs, none of them 'same': at most this many called 'same' (measured 1)
 
 
