@@ -9,8 +9,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .identity import (acronyms, candidate_links, counts_one, different_heads, heads, identity_classes, name_key,
-                       name_links, narrows, nested)
+from .identity import (acronyms, candidate_links, compact_key, counts_one, different_heads, heads, identity_classes,
+                       name_key, name_links, narrows, nested)
 from .keyword import stem_words, stem_words_many
 from .types import ConceptGroup, DuplicatePair, Entry, Related
 
@@ -166,7 +166,7 @@ class PairScorer:
     def _name_ids(self) -> np.ndarray:
         """Per entry, an id of its term's stemmed words (entries named alike share one)."""
         ids: dict[str, int] = {}
-        return np.array([ids.setdefault(name_key(e.term), len(ids)) for e in self.entries], dtype=np.int64)
+        return np.array([ids.setdefault(compact_key(e.term), len(ids)) for e in self.entries], dtype=np.int64)
 
     @cached_property
     def qualified(self) -> set[tuple[int, int]]:

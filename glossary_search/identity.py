@@ -7,7 +7,8 @@ one ('Call Center', alias 'Contact Center', where other glossaries define the tw
 one else's term; it counts as evidence, through the names vector (texts.names_text), like any wording.
 
 Names are compared as stemmed words, so morphological variants of one name are one name ('Abandon Rate'
-and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping').
+and 'Abandonment Rate', 'Customer Journey Map' and 'Customer Journey Mapping'), and so are the spellings
+of one compound ('Omnichannel', 'Omni-channel').
 
 Acronyms can name a concept too, but they collide (CSR: Customer Service Representative, Corporate Social
 Responsibility), so a match by acronym alone is only a candidate (`acronym_links`): a term that is only an
@@ -49,8 +50,14 @@ def name_key(name: str) -> str:
     return " ".join(stem(w) for w in normalize_name(name).split())
 
 
+def compact_key(name: str) -> str:
+    """`name_key` without its spaces: a compound written closed, hyphenated or open is one name ('Omnichannel',
+    'Omni-channel'; 'Callback', 'Call Back')."""
+    return name_key(name).replace(" ", "")
+
+
 def _term_key(entry: Entry) -> str:
-    return name_key(entry.term)
+    return compact_key(entry.term)
 
 
 def is_acronym(text: str) -> bool:
@@ -68,6 +75,22 @@ def _spelled(words: Sequence[str]) -> set[str]:
     """The initials of some words, with and without their small words, as acronym keys."""
     variants = ("".join(w[0] for w in words), "".join(w[0] for w in words if w.casefold() not in INITIALS_SKIP))
     return {_acronym_key(v) for v in variants if v}
+
+
+# The opening words of a definition, up to a colon, a spaced dash, a bracket or the first comma or full stop.
+_OPENING = re.compile(r"^\s*(?P<name>[^:;,.()–—]{3,80}?)\s*(?::|\s[-–—]\s|[(,.;–—])")
+
+
+def spelled_out(entry: Entry) -> str | None:
+    """The name an acronym-only term's definition opens with, when its initials spell the term: acronym
+    lists write 'CPA' and define it 'Cost per Acquisition: what it costs to win one customer'. That name
+    is the entry's too (texts.names_text), so it meets 'Customer Acquisition Cost' by name as well."""
+    if not is_acronym(entry.term) or entry.acronym or entry.see:
+        return None
+    opening = _OPENING.match(entry.definition)
+    if not opening or len(words := _words(opening["name"])) > 8:
+        return None
+    return opening["name"].strip() if _acronym_key(entry.term) in _spelled(words) else None
 
 
 def abbreviates_part(entry: Entry) -> bool:
@@ -224,11 +247,11 @@ def stated_names(entry: Entry) -> tuple[set[str], set[str]]:
                 if is_acronym(part):
                     found_acronyms.add(_acronym_key(part))
                 elif bare:
-                    names.add(name_key(item.replace("(", " ").replace(")", " ")))
+                    names.add(compact_key(item.replace("(", " ").replace(")", " ")))
             if is_acronym(bare):
                 found_acronyms.add(_acronym_key(bare))
             elif bare:
-                names.add(name_key(bare))
+                names.add(compact_key(bare))
     return {n for n in names if n}, {a for a in found_acronyms if a}
 
 

@@ -54,6 +54,16 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ACRONYM_TERM_TYPES = {"acronym", "abbreviation", "shortform", "initialism"}  # TBX termType values, case folded
 
 
+def _pointed_name(target: str) -> str:
+    """The name a pointer definition points at, without an article before it or a remark in brackets after
+    it ('Another name for a private branch exchange (see PBX).'); an acronym in brackets is part of the name
+    ('See Average Speed of Answer (ASA).')."""
+    remark = re.search(r"\s*\(([^()]*)\)$", target)
+    if remark and remark.start() and not _looks_like_acronym(remark[1]):
+        target = target[:remark.start()]
+    return re.sub(r"^(?:a|an|the)\s+(?=\S)", "", target, flags=re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A row or line of the file that became no entry, and why (shown to the user, not an error)."""
@@ -123,8 +133,8 @@ class _Builder:
         elif not acronym and (spelled := _acronym_beside_name(term, m)):
             self.split.append(term)
             term, acronym = spelled
-        if not see and (s := SEE.match(definition)) and len(s["target"].split()) <= 8:
-            see = s["target"]
+        if not see and (s := SEE.match(definition)) and len((target := _pointed_name(s["target"])).split()) <= 8:
+            see = target
         entry: dict = {"term": term}
         if acronym and acronym.casefold() != term.casefold():
             entry["acronym"] = acronym

@@ -5,6 +5,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .identity import spelled_out
 from .types import Entry
 
 SCHEMES = ("definition", "label_definition", "multi")
@@ -19,7 +20,11 @@ class Row(NamedTuple):
 
 
 def names_text(entry: Entry) -> str:
+    """The entry's names: its label, aliases, the question it answers, and the name an acronym-only term's
+    definition spells out ('CPA': 'Cost per Acquisition: ...'; identity.spelled_out)."""
     parts = [entry.label, *entry.aliases]
+    if expanded := spelled_out(entry):
+        parts.append(expanded)
     if entry.question:
         parts.append(entry.question)
     return "; ".join(parts)

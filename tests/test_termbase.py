@@ -131,6 +131,11 @@ def test_a_see_definition_is_a_cross_reference():
         "base staff", "Contact Center", "Automatic Call Distributor",
         None,  # 'See also' points at a neighbour, not at the same concept
         None]  # a definition that goes on is no pointer (more than 8 words)
+    # The name pointed at, without an article or a remark in brackets; an acronym in brackets is kept.
+    remarks = ("term,definition\nPABX,Another name for a private branch exchange (the page refers to PBX).\n"
+               "Average Delay,See Average Speed of Answer (ASA).\n")
+    p = read_termbase(remarks.encode(), "x.csv")
+    assert [e.get("see") for e in p.entries] == ["private branch exchange", "Average Speed of Answer (ASA)"]
 
 
 def test_an_acronym_written_first_is_split_from_its_spelled_out_name():
