@@ -26,6 +26,7 @@ from glossary_search.display import (
     distinct_definitions,
     entry_caption,
     escape_md as md,
+    glossary_colours,
     glossary_name,
     group_hits,
     plural,
@@ -55,6 +56,8 @@ VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "ex
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
 SHOW = {"same": "Same concept", "identical": "Identical wording", "related": "Related", "all": "Everything",
         "reviewed": "Reviewed"}
+# A group's band in words: a bare 'identical' beside a score under 1.00 read as a contradiction.
+BAND_WORDS = {"identical": "identical wording", "same": "same concept", "related": "related"}
 SHOW_BANDS = {"same": ["identical", "same"], "identical": ["identical"], "related": ["related"],
               "all": ["identical", "same", "related"]}
 THRESHOLD_MIN, THRESHOLD_MAX = 0.30, 0.80  # the same-concept slider's range
@@ -559,7 +562,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
             review_done(searcher)
         with st.container(border=True, key=f"group-{n}"):
             why = basis_note(g)
-            st.markdown(f"**{md(g.canonical)}** · `{g.band}` · score {g.score:.2f}" + (f" · {md(why)}" if why else ""))
+            st.markdown(f"**{md(g.canonical)}** · `{BAND_WORDS[g.band]}` · score {g.score:.2f}"
+                        + (f" · {md(why)}" if why else ""))
             cols = st.columns(len(g.entries))
             twins = Counter((e.glossary, e.label) for e in g.entries)  # one glossary, one name, twice
             for col, e in zip(cols, g.entries):
@@ -830,11 +834,12 @@ def _map(searcher: Searcher, entries, focus, related, names: dict[str, str]) -> 
     mid = (frame["x"].min() + frame["x"].max()) / 2
     labelled = frame[frame["id"].isin(near | {focus.id})].copy()
     labelled["align"] = ["right" if x > mid else "left" for x in labelled["x"]]
+    domain, colours = glossary_colours([names.get(g.id, g.id) for g in searcher.corpus.glossaries], frame["glossary"])
     pick = alt.selection_point(fields=["id"], name="pick", on="click")
     base = alt.Chart(frame).mark_circle(opacity=0.7).encode(
         x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
-        color=alt.Color("glossary", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="bottom", direction="vertical", title="Glossary",
-                                                      labelLimit=0)),
+        color=alt.Color("glossary", scale=alt.Scale(domain=domain, range=colours),
+                        legend=alt.Legend(orient="bottom", direction="vertical", title="Glossary", labelLimit=0)),
         size=alt.condition("datum.focus", alt.value(400), alt.value(50)),
         tooltip=["term", "glossary", "definition"],
     ).add_params(pick)
@@ -862,12 +867,12 @@ def navigation(searcher: Searcher, names: dict[str, str]) -> tuple[str, list[str
                          kwargs={"to_url": lambda v: None if v == "ask" else v, "term": None, "glossary": None,
                                  "page": None})
     with st.sidebar:
-        bind("g_box", chosen)
+        # An empty box means every glossary: five tags would overflow the box on every first visit.
+        bind("g_box", [] if set(chosen) == set(ids) else chosen)
         st.multiselect("Glossaries", ids, key="g_box", format_func=names.get, on_change=commit,
-                       args=("g_box", "g"), kwargs={"to_url": lambda v: None if not v or set(v) == set(ids)
-                                                    else ",".join(v), "page": None})
-        if not st.session_state["g_box"]:
-            st.caption("No glossary picked: searching all of them.")
+                       placeholder="All glossaries", args=("g_box", "g"),
+                       kwargs={"to_url": lambda v: None if not v or set(v) == set(ids) else ",".join(v),
+                               "page": None})
     return view, ([] if set(chosen) == set(ids) else chosen)
 
 

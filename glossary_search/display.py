@@ -38,6 +38,19 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
+# Vega's tableau10, in its order: one colour per glossary by its place in the corpus (repeats after ten).
+PALETTE = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
+           "#bab0ac")
+
+
+def glossary_colours(every: Sequence[str], shown: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(domain, range) for a colour scale over the glossaries `shown`: each keeps the colour of its place
+    among `every` glossary of the corpus, so a filter changes which points are drawn, never their colours."""
+    place = {name: n for n, name in enumerate(every)}
+    domain = sorted(set(shown), key=lambda name: place.get(name, len(place)))
+    return domain, [PALETTE[place.get(name, n) % len(PALETTE)] for n, name in enumerate(domain)]
+
+
 def glossary_name(glossary: Glossary, limit: int = 24) -> str:
     """A short, readable name for chips, badges and legends: `short_title`, else the title without a leading
     'The' and a trailing 'Glossary', cut at a word boundary."""

@@ -219,6 +219,25 @@ def test_explore_legend_and_focus_label_are_not_clipped(browser, app_url, viewpo
     context.close()
 
 
+def _legend_colours(page) -> dict[str, str]:
+    chart = page.locator('[class*="st-key-map"]')
+    chart.locator("svg g.role-legend-label text").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    names = [t.text_content() for t in chart.locator("svg g.role-legend-label text").all()]
+    fills = [s.get_attribute("fill") for s in chart.locator("svg g.role-legend-symbol path").all()]
+    return dict(zip(names, fills))
+
+
+def test_a_glossary_keeps_its_map_colour_when_the_filter_changes(page, app_url):
+    """The legend's colours once moved with the filter: Office Gurus was one colour, then another."""
+    open_app(page, f"{app_url}/?view=explore")
+    every = _legend_colours(page)
+    assert len(every) == 5 and len(set(every.values())) == 5, every
+    open_app(page, f"{app_url}/?view=explore&g=customer-service-terms,office-gurus-bpo")
+    some = _legend_colours(page)
+    assert set(some) == {"Customer Service", "Office Gurus"} and some == {k: every[k] for k in some}, (some, every)
+
+
 def test_explore_focus_lives_in_the_url_and_a_graph_node_moves_it(page, app_url):
     open_app(page, f"{app_url}/?view=explore")
     page.locator('[class*="st-key-x-"] button').first.click()

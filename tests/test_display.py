@@ -62,3 +62,15 @@ def test_counts_agree_with_their_noun():
     assert [plural(1, "entry", "entries"), plural(2, "entry", "entries"), plural(43, "group"),
             plural(1, "glossary", "glossaries"), plural(1200, "term")] == \
         ["1 entry", "2 entries", "43 groups", "1 glossary", "1,200 terms"]
+
+
+def test_a_glossary_keeps_its_colour_whatever_the_filter():
+    from glossary_search.display import PALETTE, glossary_colours
+
+    every = ["COPC", "Office Gurus", "Rohan", "Vicasso", "Consulting"]
+    domain, colours = glossary_colours(every, ["Vicasso", "COPC", "Vicasso"])
+    assert domain == ["COPC", "Vicasso"] and colours == [PALETTE[0], PALETTE[3]]
+    full = dict(zip(*glossary_colours(every, every)))
+    assert dict(zip(domain, colours)) == {name: full[name] for name in domain}
+    many = [f"g{n}" for n in range(12)]
+    assert glossary_colours(many, ["g11"]) == (["g11"], [PALETTE[1]])  # the palette repeats after ten
