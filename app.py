@@ -9,8 +9,10 @@ the URL, so Back, Forward and a shared link give the same page.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import re
 import string
 import time
 from collections import Counter
@@ -19,7 +21,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from glossary_search.concepts import DEFAULT_THRESHOLDS
+from glossary_search.concepts import DEFAULT_THRESHOLDS, review_pairs
 from glossary_search.corpus import corpus_fingerprint
 from glossary_search.display import (
     STRENGTH_WORDS,
@@ -39,7 +41,6 @@ from glossary_search.examples import EXAMPLES
 from glossary_search.report import basis_note, to_csv, to_markdown
 from glossary_search.search import DEFAULT_CORPUS, Searcher
 from glossary_search.termbase import (
-    EXTENSIONS,
     IMPORT_LIMIT,
     MAX_IMPORT_MB,
     add_to_corpus,
@@ -125,14 +126,52 @@ def commit(key: str, param: str, to_url=str, **also) -> None:
     go(**{param: to_url(value)}, **also)
 
 
-def open_term(entry_id: str) -> None:
+def open_term(entry_id: str, key: str | None = None) -> None:
+    if key:  # Back to this page brings the clicked button back into view (keep_place)
+        st.session_state["_return"] = {"place": _place(), "key": key}
     go(term=entry_id, glossary=None)
 
 
 def term_button(entry, key: str, names: dict[str, str], label: str | None = None, suffix: str = "") -> None:
     """A button that opens a term page; its accessible name is the term's own name."""
     text = label or f"{entry.label} · {names.get(entry.glossary, entry.glossary)}"
-    st.button(md(text + suffix), key=key, type="tertiary", on_click=open_term, args=(entry.id,))
+    st.button(md(text + suffix), key=key, type="tertiary", on_click=open_term, args=(entry.id, key))
+
+
+def _place() -> str:
+    return "&".join(f"{k}={v}" for k, v in sorted(st.query_params.to_dict().items()))
+
+
+# Runs in the page's own frame (a fixed script, no user text): scroll the main area to the top, or bring the
+# element with the class given back into view once it is drawn.
+_SCROLL = """<script>
+const target = %s, doc = window.parent.document;
+let tries = 0;
+function place() {
+  const main = doc.querySelector('[data-testid="stMain"]');
+  const found = target && doc.querySelector('.' + CSS.escape(target));
+  if (found) { found.scrollIntoView({block: "center"}); return; }
+  if ((!main || target) && tries++ < 30) { setTimeout(place, 100); return; }
+  if (main) main.scrollTo(0, 0);
+}
+place();
+</script>"""
+
+
+def keep_place() -> None:
+    """Scroll as a web page does: a new page (a term, the next page of groups, another question) opens at its
+    top instead of where the last one was scrolled; Back to a list brings the card you opened back into view."""
+    place, last = _place(), st.session_state.get("_place")
+    st.session_state["_place"] = place
+    if last is None or last == place:
+        return
+    back = st.session_state.get("_return") or {}
+    target = None
+    if back.get("place") == place:
+        target = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", back["key"].strip())
+    import streamlit.components.v1 as components
+
+    components.html(_SCROLL % json.dumps(target), height=0)
 
 
 def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str], verb: str) -> None:
@@ -379,7 +418,9 @@ def add_view(searcher: Searcher) -> None:
                       kwargs={"glossary": added["id"]})
             st.button("Ask a question →", key="added-ask", on_click=go, kwargs={"view": None})
     nonce = st.session_state.setdefault("upload_nonce", 0)  # a new key empties the uploader after an add
-    upload = st.file_uploader("Glossary file", type=sorted({ext.lstrip(".") for ext in EXTENSIONS}),
+    # No `type=`: the uploader would refuse another extension with only a red mark; the importer's error says
+    # which formats it reads.
+    upload = st.file_uploader("Glossary file (CSV, TSV, Excel .xlsx, TBX, text or YAML)",
                               key=f"upload-{nonce}", max_upload_size=MAX_IMPORT_MB,
                               help=f"One glossary file of up to {IMPORT_LIMIT.replace(' ', NBSP)}; a larger one "
                                    "is refused unread.")
@@ -491,8 +532,9 @@ def browse_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]
     st.segmented_control("Letter", LETTERS, key="letter_box", on_change=commit, args=("letter_box", "letter"),
                          kwargs={"to_url": lambda v: None if v in (None, "All") else v})
     bind("filter_box", url("filter"))
+    # Typing searches every letter: 'rate' under Q found nothing, and said nothing.
     st.text_input("Filter", key="filter_box", placeholder="Type part of a name", on_change=commit,
-                  args=("filter_box", "filter"))
+                  args=("filter_box", "filter"), kwargs={"letter": None})
     words = url("filter").casefold().split()
     entries = [e for e in searcher.entries if (not glossaries or e.glossary in glossaries)
                and _initial(e.term) == (letter if letter in LETTERS[1:] else _initial(e.term))
@@ -547,8 +589,12 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     groups = searcher.duplicates(threshold=threshold, bands=bands, glossaries=glossaries or None)
     page, pages, first, last = _page_of(len(groups))
     d1, d2, d3 = st.columns([1, 1, 3])
-    d1.download_button("⬇ CSV", to_csv(groups), "duplicates.csv", "text/csv")
-    d2.download_button("⬇ Markdown", to_markdown(groups), "duplicates.md", "text/markdown")
+    shown = (f"{SHOW[st.session_state['show_box']]}, same-concept threshold {threshold:.2f}"
+             + (f", glossaries: {', '.join(names.get(g, g) for g in glossaries)}" if glossaries else "")
+             + f"; {time.strftime('%Y-%m-%d')}")
+    # A byte-order mark: Excel reads a CSV without one as ANSI and garbles "customer’s".
+    d1.download_button("⬇ CSV", "\ufeff" + to_csv(groups), "duplicates.csv", "text/csv")
+    d2.download_button("⬇ Markdown", to_markdown(groups, shown), "duplicates.md", "text/markdown")
     d3.caption(f"{plural(len(groups), 'group')}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
                "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
@@ -611,8 +657,7 @@ def _page_of(count: int) -> tuple[int, int, int, int]:
 
 def review_controls(searcher: Searcher, group, n: int) -> None:
     """Save a verdict on every pair of the group (decisions.yaml), or undo it."""
-    ids = [e.id for e in group.entries]
-    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    pairs = review_pairs(group)
     decided = [searcher.decisions.get(a, b) for a, b in pairs]
     if any(decided):
         verdicts = sorted({VERDICTS[d.verdict] for d in decided if d})
@@ -698,8 +743,7 @@ def _undo_pair(searcher: Searcher, a: str, b: str) -> None:
 
 def _review(searcher: Searcher, group, verdict: str | None, slot: int) -> None:
     decisions = searcher.decisions
-    ids = [e.id for e in group.entries]
-    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    pairs = review_pairs(group)
     before = {(a, b): decisions.get(a, b) for a, b in pairs}
     for a, b in pairs:
         if verdict is None:
@@ -744,7 +788,11 @@ def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str
     by_id = {e.id: e for e in choices}
     focus_id = url("focus")
     if focus_id not in by_id:
+        asked = next((e for e in searcher.entries if e.id == focus_id), None)
         focus_id = _default_focus(searcher, choices).id
+        if asked:  # say so: the term changed under the reader's eyes when the filter did
+            st.info(md(f"{asked.label} ({names.get(asked.glossary, asked.glossary)}) is not in the chosen "
+                       f"glossaries: showing {by_id[focus_id].label}."))
     bind("focus_box", focus_id)
     st.selectbox("Term", list(by_id), key="focus_box", on_change=commit, args=("focus_box", "focus"),
                  format_func=lambda i: f"{by_id[i].label} · {names.get(by_id[i].glossary, by_id[i].glossary)}")
@@ -932,6 +980,7 @@ def main() -> None:
         LOG.exception("Unexpected error while drawing the page")
         st.error("Something went wrong while drawing this page; the details are in the server's log. "
                  "Try again, or go back to the search.")
+    keep_place()
 
 
 main()

@@ -487,14 +487,32 @@ def concept_groups(entries: Sequence[Entry], pairs: Sequence[DuplicatePair]) -> 
         a, b = position[p.a.id], position[p.b.id]
         if p.band == "identical" and not (cluster.get(a) == cluster.get(b) and len(members[cluster[a]]) == 2):
             groups.append(ConceptGroup(canonical_name([p.a, p.b]), (p.a, p.b), p.evidence, "identical", (p,)))
+    # Related pairs between the same two concepts are one group: 'First Response Time' of two glossaries
+    # against 'Response Time' is one line to review, not two mirrored ones.
+    between: dict[tuple[int, int], list[DuplicatePair]] = {}
     for p in pairs:
         a, b = position[p.a.id], position[p.b.id]
-        apart = cluster.get(a, -1 - a) != cluster.get(b, -1 - b)
-        if p.band == "related" or (p.band == "same" and apart):
+        ka, kb = cluster.get(a, -1 - a), cluster.get(b, -1 - b)
+        if p.band == "related" or (p.band == "same" and ka != kb):
             related = p if p.band == "related" else replace(p, band="related")
-            groups.append(ConceptGroup(f"{p.a.term} ~ {p.b.term}", (entries[a], entries[b]),
-                                       p.evidence, "related", (related,)))
+            if ka > kb:
+                ka, kb, related = kb, ka, replace(related, a=related.b, b=related.a)
+            between.setdefault((ka, kb), []).append(related)
+    for found in between.values():
+        sides = [list({p.a.id: p.a for p in found}.values()), list({p.b.id: p.b for p in found}.values())]
+        groups.append(ConceptGroup(f"{canonical_name(sides[0])} ~ {canonical_name(sides[1])}",
+                                   tuple(sides[0] + sides[1]), min(p.evidence for p in found), "related",
+                                   tuple(found)))
     return sorted(groups, key=lambda g: (BANDS.index(g.band), -g.score, g.canonical))
+
+
+def review_pairs(group: ConceptGroup) -> list[tuple[str, str]]:
+    """The entry id pairs a verdict on the group is about: every two members of a concept; for a related
+    group, only its pairs across the two concepts (a verdict never splits either concept)."""
+    if group.band == "related":
+        return [(p.a.id, p.b.id) for p in group.pairs]
+    ids = [e.id for e in group.entries]
+    return [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
 
 
 def canonical_name(entries: Sequence[Entry]) -> str:

@@ -67,8 +67,10 @@ def to_csv(groups: Sequence[ConceptGroup]) -> str:
     return out.getvalue()
 
 
-def to_markdown(groups: Sequence[ConceptGroup]) -> str:
-    lines = ["# Near-duplicate terms", "", f"{plural(len(groups), 'group')}.", ""]
+def to_markdown(groups: Sequence[ConceptGroup], settings: str | None = None) -> str:
+    """The groups as a Markdown report; `settings` (what was shown, the threshold, the date) heads it."""
+    lines = ["# Near-duplicate terms", "", *([md_text(settings), ""] if settings else []),
+             f"{plural(len(groups), 'group')}.", ""]
     for n, g in enumerate(groups, start=1):
         why = basis_note(g)
         lines += [f"## {n}. {md_text(g.canonical)} — {g.band} (score {g.score:.2f}{', ' + why if why else ''})", "",

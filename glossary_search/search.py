@@ -124,13 +124,15 @@ class Answer:
 
 
 def clean_question(question: str) -> tuple[str, list[str]]:
-    """Strip control characters, fold whitespace, cap the length; refuse an empty question."""
+    """Strip control characters, fold whitespace, cap the length; refuse a question without a letter or digit."""
     if not isinstance(question, str):
         raise UsageError(f"question must be text, got {type(question).__name__} {brief(question)}.")
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise UsageError("The question is empty: type a few words, e.g. 'how do I measure wait time'.")
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):  # '???' or '...': nothing to match
+        raise UsageError(f"The question {text[:40]!r} has no words: type a few, e.g. 'how do I measure wait time'.")
     notices = []
     if len(text) > MAX_QUESTION_CHARS:
         notices.append(

@@ -96,6 +96,7 @@ def test_user_text_comes_back_as_text(client):
 @pytest.mark.parametrize("params, status, words", [
     ({"q": "   "}, 400, ["question is empty"]),
     ({"q": "\x00\x01"}, 400, ["question is empty"]),
+    ({"q": "???"}, 400, ["'???' has no words"]),
     ({}, 422, ["'q'", "required"]),
     ({"q": "nps", "k": 0}, 422, ["'k'", "'0'", "greater than or equal to 1"]),
     ({"q": "nps", "k": -3}, 422, ["'k'", "'-3'"]),

@@ -184,6 +184,19 @@ def test_explore_view_shows_related_concepts_and_the_map(app, real_searcher):
     assert len({e.glossary for e in real_searcher.corpus.find_by_name(start.term)}) >= 3, start.label
 
 
+def test_explore_says_when_the_filter_leaves_out_the_focused_term(app, real_searcher):
+    churn = next(e for e in real_searcher.entries if e.glossary == "office-gurus-bpo" and e.term == "Churn Rate")
+    app.query_params.update({"view": "explore", "focus": churn.id})
+    app.run()
+    assert app.selectbox[0].value == churn.id and not app.info
+    app.query_params["g"] = "customer-service-terms"
+    app.run()
+    shown = real_searcher.entry(app.selectbox[0].value)
+    assert shown.glossary == "customer-service-terms"
+    assert any(i.value.replace("\\", "").startswith("Churn Rate (Office Gurus) is not in the chosen glossaries: "
+                                                      f"showing {shown.label}") for i in app.info), app.info
+
+
 def test_no_unsafe_html_anywhere_in_the_app():
     tree = ast.parse((ROOT / "app.py").read_text())
     for node in ast.walk(tree):
@@ -345,6 +358,17 @@ def test_counts_read_as_english(app):
     app.run()
     assert any(c.value == "Defined in 2 glossaries above." for c in app.caption)
     assert not any("(s)" in c.value or "(ies)" in c.value for c in app.caption)
+
+
+def test_typing_a_browse_filter_searches_every_letter(app):
+    """With letter Q picked, 'rate' found 0 terms and said nothing: typing now leaves the letter."""
+    app.query_params.update({"view": "browse", "letter": "Q"})
+    app.run()
+    assert app.segmented_control(key="letter_box").value == "Q"
+    app.text_input(key="filter_box").input("rate").run()
+    assert "letter" not in app.query_params and app.query_params["filter"] in ("rate", ["rate"])
+    count = next(c.value for c in app.main.caption if "(filtered)" in c.value)
+    assert int(count.split()[0]) >= 5, count  # Abandonment Rate, Churn Rate, ...
 
 
 def test_twin_entries_of_one_glossary_are_told_apart_and_printed_once_on_a_card(app):

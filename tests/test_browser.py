@@ -286,3 +286,26 @@ def test_a_glossary_page_lists_its_terms(page, app_url):
     page.set_viewport_size(PHONE)
     settle(page)
     shoot(page, "glossary-390")
+
+
+# ---- Scrolling as a web page does: a new page opens at its top, Back returns to the card clicked ---------
+def test_a_term_opens_at_its_top_and_back_returns_to_the_card_clicked(page, app_url):
+    top = """() => document.querySelector('[data-testid="stMain"]').scrollTop"""
+    open_app(page, f"{app_url}/?q=how+do+I+measure+wait+time&k=10")
+    card = page.locator('[class*="st-key-card-6"] button')
+    card.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    scrolled = page.evaluate(top)
+    assert scrolled > 800, scrolled  # the seventh card is well down the list
+    term = card.inner_text().removeprefix("Open ").removesuffix(" →")
+    card.click()
+    settle(page)
+    page.wait_for_timeout(800)
+    assert page.locator("h1").first.inner_text() == term
+    assert page.evaluate(top) == 0  # it opened scrolled where the list was: title and Back out of sight
+    page.go_back()
+    settle(page)
+    page.wait_for_timeout(1200)
+    box = page.locator('[class*="st-key-card-6"] button').bounding_box()
+    assert page.evaluate(top) > 800 and box and 0 < box["y"] < page.viewport_size["height"], box
+    shoot(page, "back-to-the-card-1400")

@@ -73,6 +73,8 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         # Broken files: one sentence of error each, no button to add, nothing written.
         for name, data, says in (("![x](x.png) <b>b.csv", b"  \n", "![x](x.png) <b>b.csv: the file is empty."),
                                  ("notes.xlsx", b"not a workbook", "notes.xlsx: not an Excel .xlsx workbook"),
+                                 ("team.docx", b"PK\x03\x04", "team.docx: cannot tell the format from the "
+                                  "extension '.docx'; valid formats: csv, tsv, xlsx, tbx, txt, yaml."),
                                  ("page.tbx", b"<html><body>hello</body></html>", "page.tbx:"),
                                  ("words.csv", b"Name,Text\nQueue,Waiting.\n",
                                   "words.csv: row 1: no 'definition' column")):

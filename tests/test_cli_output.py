@@ -141,3 +141,6 @@ def test_markdown_export_escapes_html_links_images_and_urls():
     assert "&lt;script&gt;" in text and "a \\| b" in text and "\\*em\\*" in text
     rows = [line for line in text.splitlines() if line.startswith(("| g0 ", "| g1 "))]
     assert len(rows) == 2 and all(line.count(" | ") == 2 for line in rows)  # a "|" in the text adds no column
+    # What was shown heads the report, as text too (the app passes its Show option, threshold and date).
+    headed = to_markdown(_groups("plain", "plain"), "Same concept, threshold 0.52 <b>; 2026-11-24").splitlines()
+    assert headed[:4] == ["# Near-duplicate terms", "", "Same concept, threshold 0\\.52 &lt;b&gt;; 2026\\-11\\-24", ""]

@@ -254,7 +254,19 @@ def test_concept_groups_complete_linkage_inside_a_component():
     same = sorted(tuple(e.term for e in g.entries) for g in groups if g.band == "same")
     # c~d (0.95) first, then a~b (0.9); {a,b} and {c,d} are not all linked: no chain across them
     assert same == [("hold time", "utilization"), ("wait time", "queue time")]
-    assert {g.canonical for g in groups if g.band == "related"} == {"queue time ~ hold time", "wait time ~ hold time"}
+    # b~c and a~c lie between the same two concepts: one related group, both pairs kept (a verdict on it is
+    # about them, never about a~b inside a concept)
+    related = [g for g in groups if g.band == "related"]
+    assert len(related) == 1 and related[0].canonical == "hold time ~ wait time"
+    assert {e.term for e in related[0].entries} == {"wait time", "queue time", "hold time"}
+    assert sorted(sorted((p.a.term, p.b.term)) for p in related[0].pairs) == [
+        ["hold time", "queue time"], ["hold time", "wait time"]]
+    assert related[0].score == 0.6  # its weakest pair
+    from glossary_search.concepts import review_pairs
+
+    assert sorted(map(sorted, review_pairs(related[0]))) == sorted(map(sorted, [(b.id, c.id), (a.id, c.id)]))
+    concept = next(g for g in groups if g.band == "same" and len(g.entries) == 2 and a in g.entries)
+    assert review_pairs(concept) == [(concept.entries[0].id, concept.entries[1].id)]
 
 
 def test_name_links_do_not_materialise_every_pair_of_a_shared_name():

@@ -87,6 +87,13 @@ def test_empty_questions_are_refused(real_searcher, bad):
         real_searcher.ask(bad)
 
 
+@pytest.mark.parametrize("bad", ["???", "...", " - ! "])
+def test_questions_without_a_word_are_refused(real_searcher, bad):
+    with pytest.raises(UsageError, match="has no words: type a few"):
+        real_searcher.ask(bad)
+    assert real_searcher.ask("CSAT?")  # punctuation beside a word is fine
+
+
 @pytest.mark.parametrize("top_k", [0, -1, "5", 2.5, True])
 def test_bad_top_k_is_refused(real_searcher, top_k):
     with pytest.raises(UsageError, match="top_k must be a whole number"):
