@@ -524,9 +524,17 @@ class Searcher:
         return keys
 
     def same_concept(self, entry: Entry) -> list[Entry]:
-        """Every entry of this entry's concept (itself first), for the term page."""
+        """The entries that define this entry's concept by the glossaries' own naming (itself first), for the
+        term page: its namesakes, and the members of its concept named alike, copied word for word or
+        reviewed as one. A member found by meaning alone is a suggestion, listed as such on the page, as on
+        Ask's cards (`card_keys`): Queue Time's page no longer prints Wait Time's definition as its own."""
         group = self.concept_of(entry)
-        members = list(group.entries) if group else []
+        members = []
+        if group:
+            sure = group.band == "identical" or named_alike(group)
+            declared = {p.b.id if p.a.id == entry.id else p.a.id for p in group.pairs
+                        if entry.id in (p.a.id, p.b.id) and (p.basis != "meaning" or p.band == "identical")}
+            members = [e for e in group.entries if sure or e.id in declared]
         members += [e for e in self.corpus.find_by_name(entry.term) if e not in members]
         apart = {d.a if d.b == entry.id else d.b for d in self.decisions
                  if d.verdict != "same" and entry.id in (d.a, d.b)}  # reviewed as two concepts

@@ -197,6 +197,21 @@ def test_explore_says_when_the_filter_leaves_out_the_focused_term(app, real_sear
                                                       f"showing {shown.label}") for i in app.info), app.info
 
 
+def test_a_term_page_prints_only_its_own_concept_and_suggests_what_meaning_alone_joins(app, real_searcher):
+    """Ask keeps Queue Time and Wait Time (joined by meaning alone) on two cards; Queue Time's page printed
+    Wait Time's definition as its own. It now lists it under Same concept as a suggestion."""
+    queue = next(e for e in real_searcher.entries if e.term == "Queue Time")
+    wait = next(e for e in real_searcher.entries if e.term == "Wait Time" and e.glossary == queue.glossary)
+    real_searcher.duplicate_pairs()
+    group = real_searcher.concept_of(queue)
+    assert group is not None and wait in group.entries  # one concept, by meaning
+    assert wait not in real_searcher.same_concept(queue)
+    app.query_params["term"] = queue.id
+    app.run()
+    assert not any("Wait Time" in m.value and m.value.startswith(":violet-badge") for m in app.markdown)
+    assert any(b.label.replace("\\", "").startswith("Wait Time · Office Gurus — likely the same (") for b in app.button)
+
+
 def test_no_unsafe_html_anywhere_in_the_app():
     tree = ast.parse((ROOT / "app.py").read_text())
     for node in ast.walk(tree):
