@@ -309,7 +309,8 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
         st.warning(f"No term with id “{md(entry_id)}”. It may have been removed from the corpus.")
         return
     st.title(md(entry.label))
-    for e in searcher.same_concept(entry):
+    concept = searcher.same_concept(entry)
+    for e in concept:
         with st.container(border=True):
             st.markdown(f":violet-badge[{md(names.get(e.glossary, e.glossary))}] **{md(e.label)}**")
             if e.question:
@@ -324,7 +325,7 @@ def term_view(searcher: Searcher, entry_id: str, names: dict[str, str]) -> None:
                         term_button(t, key=f"see-{e.id}-{t.id}", names=names)
                 else:
                     st.caption(f"See “{md(e.see)}”: not defined in any glossary.")
-    members = {e.id for e in searcher.same_concept(entry)}
+    members = {e.id for e in concept}
     pairs = [p for p in searcher.duplicate_pairs() if entry.id in (p.a.id, p.b.id)]
     others = [(p, p.b if p.a.id == entry.id else p.a) for p in pairs]
     same = [(p, o) for p, o in others if p.band != "related" and o.id not in members]
@@ -786,9 +787,10 @@ def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str
         st.info("The chosen glossaries hold only cross-references.")
         return
     by_id = {e.id: e for e in choices}
-    focus_id = url("focus")
+    focus_id, asked = url("focus"), None
     if focus_id not in by_id:
-        asked = next((e for e in searcher.entries if e.id == focus_id), None)
+        with contextlib.suppress(KeyError):  # a shared link may name an entry no longer in the corpus
+            asked = searcher.entry(focus_id)
         focus_id = _default_focus(searcher, choices).id
         if asked:  # say so: the term changed under the reader's eyes when the filter did
             st.info(md(f"{asked.label} ({names.get(asked.glossary, asked.glossary)}) is not in the chosen "
