@@ -90,6 +90,8 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         columns.fill("term=Name,definition=Text")
         columns.press("Enter")
         settle(page)
+        # On a loaded machine the run can start after settle's first poll: wait for the preview it draws.
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
         assert error.count() == 0
         assert [m.inner_text() for m in page.locator('[data-testid="stMetricValue"]').all()] == ["1", "0", "0"]
         columns.fill("")
