@@ -14,9 +14,8 @@ import numpy as np
 
 
 class MicroBatcher:
-    """Wraps an embedder: embed() from many threads at once; one worker encodes what came within `window_s`.
-
-    `thread_safe` tells Searcher it may call embed() without its own lock, so calls can meet here.
+    """Wraps an embedder: embed_questions() from many threads at once; one worker encodes what came within
+    `window_s`. `thread_safe` tells Searcher it may call it without its own lock, so calls can meet here.
     """
 
     thread_safe = True
@@ -36,13 +35,22 @@ class MicroBatcher:
         return getattr(self._embedder, name)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-        if len(texts) > self.max_batch or show_progress:  # an index build: no reason to wait
-            return self._embedder.embed(texts, batch_size=batch_size, show_progress=show_progress)
+        """Entries' texts (an index build, an import): straight to the model, no reason to wait."""
+        return self._embedder.embed(texts, batch_size=batch_size, show_progress=show_progress)
+
+    def embed_questions(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Questions: encoded together with those that arrive within `window_s`."""
+        if len(texts) > self.max_batch:
+            return self._encode(texts)
         future: Future = Future()
         with self._cond:
             self._pending.append((list(texts), future))
             self._cond.notify()
         return future.result()
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        encode = getattr(self._embedder, "embed_questions", None) or self._embedder.embed
+        return encode(texts)
 
     def _run(self) -> None:
         while True:
@@ -55,7 +63,7 @@ class MicroBatcher:
                 batch, self._pending = self._pending, []
             texts = [t for group, _ in batch for t in group]
             try:
-                vectors = self._embedder.embed(texts)
+                vectors = self._encode(texts)
             except BaseException as exc:  # noqa: BLE001 - every waiting caller gets the model's error
                 for _, future in batch:
                     future.set_exception(exc)

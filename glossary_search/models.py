@@ -32,6 +32,14 @@ MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9
 # The upstream sentence-transformers/all-mpnet-base-v2 weights (revision e8c3b32e), 437,971,872 bytes.
 MPNET_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 WEIGHTS_FILE = "model.safetensors"
+# The question adapter: a LoRA on all-mpnet-base-v2's attention, applied to questions only (entries keep the
+# base model's vectors). Trained by scripts/train_question_adapter.py on the real glossary sets of eval/,
+# never on the corpus or a question; shipped in the package and merged once into a cache folder.
+QUESTION_ADAPTER_DIR = Path(__file__).resolve().parent / "adapters" / "all-mpnet-base-v2-questions"
+QUESTION_ADAPTER_FILE = "adapter_model.safetensors"
+QUESTION_ADAPTER_SHA256 = "e91d0ed5dca8e48cebae7a81534ca62d28da7d7a9ebe33395230c2b72b5a4710"
+QUESTION_ADAPTER_RANK = 16
+QUESTION_MODEL_ID = "sentence-transformers/all-mpnet-base-v2+question-adapter"  # search.MODEL_SETTINGS' key
 STAMP_SUFFIX = ".verified"  # model.safetensors.verified: the stat of the file when its hash last matched
 # A file changed less than this long before its hash began may be written again within the same timestamp tick
 # (git's "racily clean" case): no stamp for it; the next load hashes it again and stamps it then.

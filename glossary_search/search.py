@@ -11,7 +11,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from . import store
+from . import models, store
 from .concepts import (
     BANDS,
     CANDIDATES_PER_ENTRY,
@@ -96,6 +96,9 @@ MODEL_SETTINGS = {
     "sentence-transformers/all-mpnet-base-v2": ModelSettings(
         {"dense": 1.0, "keyword": 0.2, "names": 0.25}, Calibration(close=0.42, strong=0.84, good=0.40),
         Feedback(k=3, weight=0.6)),
+    models.QUESTION_MODEL_ID: ModelSettings(
+        {"dense": 1.0, "keyword": 0.1, "names": 0.25}, Calibration(close=0.38, strong=0.72, good=0.34),
+        Feedback(k=2, weight=0.3)),
     "sentence-transformers/all-MiniLM-L6-v2": ModelSettings(
         {"dense": 1.0, "keyword": 0.1, "names": 0.25}, Calibration(close=0.42, strong=0.76, good=0.40)),
 }
@@ -179,7 +182,9 @@ class Searcher:
         self.embedder = embedder
         self.index = stored_index
         self.row_entry = row_entry
-        settings = MODEL_SETTINGS.get(getattr(embedder, "model_id", ""), DEFAULT_SETTINGS)
+        # Settings are chosen for the model that encodes questions (the question adapter changes them).
+        model = getattr(embedder, "question_model_id", None) or getattr(embedder, "model_id", "")
+        settings = MODEL_SETTINGS.get(model, DEFAULT_SETTINGS)
         self.weights = dict(weights or settings.weights)
         self.fusion = DEFAULT_FUSION
         self.notices = list(notices)
@@ -326,6 +331,11 @@ class Searcher:
         np.maximum.at(out, self.row_entry[rows[0][found]], scores[0][found])
         return out
 
+    def _encode_question(self, text: str) -> np.ndarray:
+        """A question's vector: by the embedder's question encoder when it has one (the question adapter)."""
+        encode = getattr(self.embedder, "embed_questions", None) or self.embedder.embed
+        return encode([text])[0]
+
     def _embed_query(self, text: str) -> np.ndarray:
         # The encoder is not thread-safe (its tokenizer is borrowed per call) and repeated questions are common.
         # A thread-safe embedder (batching.MicroBatcher) is called outside the lock, so concurrent questions meet.
@@ -335,9 +345,9 @@ class Searcher:
                 self._query_cache.move_to_end(text)
                 return cached
             if not getattr(self.embedder, "thread_safe", False):
-                vector = self.embedder.embed([text])[0]
+                vector = self._encode_question(text)
         if getattr(self.embedder, "thread_safe", False):
-            vector = self.embedder.embed([text])[0]
+            vector = self._encode_question(text)
         with self._encode_lock:
             self._query_cache[text] = vector
             if len(self._query_cache) > 512:

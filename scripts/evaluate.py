@@ -34,10 +34,16 @@ def main() -> None:
     parser.add_argument("--txtai", default=None, metavar="PYTHON",
                         help="A Python with txtai installed (a scratch venv): adds txtai's hybrid search over the "
                              "same entries, questions and model as a baseline in the same run.")
+    parser.add_argument("--no-question-adapter", action="store_true",
+                        help="Encode questions with the base model, as entries are (the figures before the adapter).")
     args = parser.parse_args()
 
     kwargs = {"scheme": args.scheme} if args.scheme else {}
-    searcher = Searcher.open(index_dir=args.index, model=args.model, backend=args.backend,
+    embedder = None
+    if args.no_question_adapter:
+        from glossary_search.embedder import SentenceTransformerEmbedder
+        embedder = SentenceTransformerEmbedder(args.model, backend=args.backend, question_adapter=False)
+    searcher = Searcher.open(index_dir=args.index, model=args.model, backend=args.backend, embedder=embedder,
                              notify=lambda m: print(m, file=sys.stderr), **kwargs)
     if args.real_only:
         print(f"Model: {searcher.embedder.model_id}")
@@ -46,7 +52,9 @@ def main() -> None:
     questions = ev.load_questions(ROOT / "eval")
     ev.check_answers(searcher, questions)
     counts = {s: sum(q.split == s and q.answerable for q in questions) for s in ev.SPLITS}
-    print(f"Model: {searcher.embedder.model_id} ({getattr(searcher.embedder, 'backend', 'n/a')})\n")
+    questions_by = getattr(searcher.embedder, "question_model_id", None)
+    print(f"Model: {searcher.embedder.model_id} ({getattr(searcher.embedder, 'backend', 'n/a')}); questions: "
+          f"{'with the question adapter' if questions_by else 'the same model'}\n")
     print(f"## Search quality ({' / '.join(f'{n} {s}' for s, n in counts.items())} answerable questions)\n")
     print("| ranking | split | hit@1 | hit@3 | hit@5 | MRR@10 |")
     print("|---|---|---|---|---|---|")

@@ -30,7 +30,7 @@ def test_concurrent_questions_share_calls_and_get_their_own_vectors(fake_embedde
     batcher = MicroBatcher(slow, window_s=0.01)
     questions = [f"question number {i} about wait time" for i in range(40)]
     with ThreadPoolExecutor(16) as pool:
-        got = list(pool.map(lambda q: batcher.embed([q])[0], questions))
+        got = list(pool.map(lambda q: batcher.embed_questions([q])[0], questions))
     np.testing.assert_allclose(np.stack(got), fake_embedder.embed(questions), atol=1e-6)
     assert sum(slow.batches) == 40 and len(slow.batches) < 40 / 2  # grouped, not one call per question
     assert batcher.model_id == fake_embedder.model_id and batcher.thread_safe
@@ -50,10 +50,25 @@ def test_a_model_error_reaches_every_waiting_caller_and_the_worker_goes_on(fake_
 
     batcher = MicroBatcher(FailsOnce(), window_s=0.01)
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(batcher.embed, [f"q{i}"]) for i in range(4)]
+        futures = [pool.submit(batcher.embed_questions, [f"q{i}"]) for i in range(4)]
     failed = [f for f in futures if f.exception() is not None]
     assert failed and all("model failed" in str(f.exception()) for f in failed)
-    assert batcher.embed(["hello"]).shape == (1, fake_embedder.dim)  # the worker survived
+    assert batcher.embed_questions(["hello"]).shape == (1, fake_embedder.dim)  # the worker survived
+
+
+def test_questions_go_to_the_question_encoder_and_entries_to_the_entries_one(fake_embedder):
+    class TwoEncoders:
+        model_id, dim = "two", fake_embedder.dim
+
+        def embed(self, texts, batch_size=64, show_progress=False):
+            return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+        def embed_questions(self, texts, batch_size=64):
+            return np.ones((len(texts), self.dim), dtype=np.float32)
+
+    batcher = MicroBatcher(TwoEncoders(), window_s=0.002)
+    assert batcher.embed_questions(["wait time"]).sum() == fake_embedder.dim  # the question encoder
+    assert batcher.embed(["an entry's definition"]).sum() == 0  # an import's entries: never the question one
 
 
 def test_a_searcher_with_a_batcher_answers_like_one_without(corpus_copy, tmp_path, fake_embedder):
