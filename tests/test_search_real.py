@@ -199,13 +199,14 @@ def test_same_answers_from_eight_threads(real_searcher):
 
 
 # Just under the figures measured with the default model (README, Evaluation); a drop below fails.
-SEARCH_FLOORS = {"tune": {"hit@1": 0.75, "hit@5": 0.93, "mrr@10": 0.83},
-                 "heldout": {"hit@1": 0.80, "hit@5": 0.94, "mrr@10": 0.86},
-                 "fresh": {"hit@1": 0.77, "hit@5": 0.93, "mrr@10": 0.84},
-                 "managers": {"hit@1": 0.65, "hit@5": 0.85, "mrr@10": 0.75},
-                 "real": {"hit@1": 0.90, "hit@5": 0.96, "mrr@10": 0.93},
-                 "analysts": {"hit@1": 0.77, "hit@5": 0.94, "mrr@10": 0.84},
-                 "asked": {"hit@1": 0.70, "hit@5": 0.86, "mrr@10": 0.78}}
+SEARCH_FLOORS = {"tune": {"hit@1": 0.84, "hit@5": 0.95, "mrr@10": 0.89},
+                 "heldout": {"hit@1": 0.92, "hit@5": 0.97, "mrr@10": 0.95},
+                 "fresh": {"hit@1": 0.83, "hit@5": 0.97, "mrr@10": 0.89},
+                 "managers": {"hit@1": 0.76, "hit@5": 0.91, "mrr@10": 0.83},
+                 "real": {"hit@1": 0.90, "hit@5": 0.94, "mrr@10": 0.93},
+                 "analysts": {"hit@1": 0.81, "hit@5": 0.96, "mrr@10": 0.87},
+                 "asked": {"hit@1": 0.77, "hit@5": 0.93, "mrr@10": 0.84},
+                 "asked2": {"hit@1": 0.80, "hit@5": 0.94, "mrr@10": 0.86}}
 STRENGTH_FLOORS = {"tune": {"strong_right": 0.95, "no_match_answerable_max": 0.05}}
 # precision, recall (default model, same >= 0.52; measured 0.973, 0.901). Recall was 0.938 before the ordinal
 # rule (identity.counts_one): tune labels 'Response Time' ~ '(Average) First Response Time' same (3 pairs), the
