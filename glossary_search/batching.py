@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .embedder import encode_questions
+
 
 class MicroBatcher:
     """Wraps an embedder: embed_questions() from many threads at once; one worker encodes what came within
@@ -49,8 +51,7 @@ class MicroBatcher:
         return future.result()
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        encode = getattr(self._embedder, "embed_questions", None) or self._embedder.embed
-        return encode(texts)
+        return encode_questions(self._embedder, texts)
 
     def _run(self) -> None:
         while True:

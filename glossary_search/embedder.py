@@ -42,6 +42,13 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], batch_size: int = 64, show_progress: bool = False) -> np.ndarray: ...
 
 
+def encode_questions(embedder, texts: Sequence[str]) -> np.ndarray:
+    """Questions' vectors: by the embedder's question encoder when it has one (the question adapter), else by
+    the one its entries were embedded with."""
+    encode = getattr(embedder, "embed_questions", None) or embedder.embed
+    return encode(texts)
+
+
 def resolve_model(model: str | None = None, notify: Callable[[str], None] | None = None) -> tuple[str, str]:
     """(model id to record, path or name to load). 'mpnet' (the default) and 'minilm' load offline from
     their PyPI packages; any other sentence-transformers name or path is passed through."""
@@ -74,7 +81,7 @@ class SentenceTransformerEmbedder:
         if question_adapter is None:
             question_adapter = os.environ.get(ADAPTER_ENV, "1").strip().lower() not in {"0", "off", "no", "false"}
         # The adapter was trained against the bundled weights only: a user's own model gets none.
-        bundled_mpnet = models.bundled(model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL) is models.MPNET
+        bundled_mpnet = self.model_id == models.MPNET.model_id
         self.question_model_id = models.QUESTION_MODEL_ID if question_adapter and bundled_mpnet else None
         self.backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
         if self.backend not in BACKENDS:
@@ -195,6 +202,7 @@ def question_model_folder(base: str | Path, adapter: Path = models.QUESTION_ADAP
     """all-mpnet-base-v2 with the question adapter merged in: made once from the verified base weights and the
     package's adapter (checked against its pinned SHA-256), written aside then renamed; its own weights are
     checked against the hash recorded at the merge on every load."""
+    tell = notify or (lambda message: None)
     cache = Path(cache) if cache else models.cache_dir()
     folder = cache / f"all-mpnet-base-v2-questions-{sha256[:12]}"
     weights, record = folder / models.WEIGHTS_FILE, folder / MERGE_RECORD
@@ -205,15 +213,13 @@ def question_model_folder(base: str | Path, adapter: Path = models.QUESTION_ADAP
             merged = None
         if merged and models.verified(weights, merged):
             return folder
-        (notify or (lambda message: None))(f"The merged question model in {folder} does not match its record; "
-                                           "merging it again.")
+        tell(f"The merged question model in {folder} does not match its record; merging it again.")
         shutil.rmtree(folder, ignore_errors=True)
     adapter_file = Path(adapter) / models.QUESTION_ADAPTER_FILE
     if not adapter_file.is_file() or not models.verified(adapter_file, sha256):
         raise ModelError(f"The question adapter {adapter_file} is missing or does not match its pinned SHA-256: "
                          "reinstall glossary-search (`make install`).")
-    (notify or (lambda message: None))(f"Merging the question adapter into all-mpnet-base-v2 into {folder} (once, "
-                                       "a few seconds).")
+    tell(f"Merging the question adapter into all-mpnet-base-v2 into {folder} (once, a few seconds).")
     from peft import PeftModel
     from sentence_transformers import SentenceTransformer
 

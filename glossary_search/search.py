@@ -30,6 +30,7 @@ from .concepts import (
 )
 from .corpus import Corpus, normalize_name
 from .decisions import Decisions
+from .embedder import encode_questions
 from .errors import IndexFileError, UnknownTermError, UsageError, brief
 from .fusion import RRF_K, ranks, reciprocal_rank_fusion, weighted_scores
 from .index import FaissIndex, faiss_version
@@ -332,9 +333,7 @@ class Searcher:
         return out
 
     def _encode_question(self, text: str) -> np.ndarray:
-        """A question's vector: by the embedder's question encoder when it has one (the question adapter)."""
-        encode = getattr(self.embedder, "embed_questions", None) or self.embedder.embed
-        return encode([text])[0]
+        return encode_questions(self.embedder, [text])[0]
 
     def _embed_query(self, text: str) -> np.ndarray:
         # The encoder is not thread-safe (its tokenizer is borrowed per call) and repeated questions are common.
