@@ -248,8 +248,7 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Any]:
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise CorpusError(f"{path}:{line}: nested more than {MAX_DEPTH} levels deep; a glossary "
-                                      "needs 4 (file, entries, entry, aliases).")
+                    raise CorpusError(_too_deep(f"{path}:{line}"))
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
         node = yaml.compose(text, Loader=_LOADER)
@@ -264,10 +263,16 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, Any]:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context_mark", None)
+        if "nesting depth" in problem:  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops deep nesting before we count it
+            raise CorpusError(_too_deep(where)) from exc
         if context and mark and context.line != mark.line:
             problem += f" (in what starts on line {context.line + 1})"
         raise CorpusError(f"{where}: YAML syntax error: {problem}") from exc
     return node, data
+
+
+def _too_deep(where: str) -> str:
+    return f"{where}: nested more than {MAX_DEPTH} levels deep; a glossary needs 4 (file, entries, entry, aliases)."
 
 
 def _refuse_duplicate_keys(path: Path, node: Any) -> None:
