@@ -169,9 +169,7 @@ def keep_place() -> None:
     target = None
     if back.get("place") == place:
         target = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", back["key"].strip())
-    import streamlit.components.v1 as components
-
-    components.html(_SCROLL % json.dumps(target), height=0)
+    run_script(_SCROLL % json.dumps(target))
 
 
 def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str], verb: str) -> None:
@@ -188,8 +186,13 @@ def filter_line(searcher: Searcher, glossaries: list[str], names: dict[str, str]
 
 def focus_question_box() -> None:
     """Put the cursor in the question box on load (a fixed script: no URL or corpus text in it)."""
-    script = ("<script>const box = window.parent.document.querySelector('input[aria-label=\"Your question\"]');"
-              " if (box && !box.value) box.focus();</script>")
+    run_script("<script>const box = window.parent.document.querySelector('input[aria-label=\"Your question\"]');"
+               " if (box && !box.value) box.focus();</script>")
+
+
+def run_script(script: str) -> None:
+    """Run one of the app's own fixed scripts (never text from a user, a URL or a glossary) in an invisible
+    frame: st.iframe where Streamlit has it (components.v1.html is deprecated there), else the older call."""
     if hasattr(st, "iframe"):
         st.iframe(script, height=1, tab_index=-1)
     else:  # Streamlit before st.iframe
