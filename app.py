@@ -502,6 +502,8 @@ def import_preview(preview) -> None:
         for label, count in (("Entries read", len(preview.entries)), ("Rows skipped", len(preview.skipped)),
                              ("Acronyms split", len(preview.split_acronyms))):
             st.metric(label, count, width="content")
+    if preview.headerless:
+        st.warning(md(preview.headerless_notice))
     if preview.skipped:
         st.markdown("**Skipped**")
         st.table(pd.DataFrame({"Where": [md(s.where) for s in preview.skipped],

@@ -429,6 +429,8 @@ def import_(corpus_dir, file, glossary_id, title, fmt, columns, sheet, lang, enc
                             columns=_parse_columns(columns), sheet=sheet, lang=lang, encoding=encoding)
     click.echo(f"{file.name} ({preview.format}): {len(preview.entries)} entries for glossary "
                f"{preview.glossary_id!r} ({preview.title}).")
+    if preview.headerless:
+        click.echo(f"  {preview.headerless_notice}")
     for s in preview.skipped:
         click.echo(f"  skipped {s.where}: {s.reason}")
     for name in preview.split_acronyms:

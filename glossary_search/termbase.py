@@ -87,6 +87,14 @@ class ImportPreview:
     sha256: str
     furniture: tuple[int, ...] = ()
     note: str = ""  # what the file says of itself (a YAML glossary's description and source URL)
+    headerless: bool = False  # a table without a header row naming its columns: read as term, definition
+
+    @property
+    def headerless_notice(self) -> str:
+        """Said before anything is written, since a header the reader did not recognise becomes an entry."""
+        return ("No header row names a term and a definition column, so column 1 is read as the term and "
+                "column 2 as the definition, from the first row on. If the first row is a header, name its "
+                "columns 'term' and 'definition' or choose them with --columns (in the app: Options, Columns).")
 
     @property
     def source_name(self) -> str:
@@ -180,15 +188,16 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
         raise ImportFileError(f"{name}: the file is empty.")
     b = _Builder(name)
     ignored: tuple[str, ...] = ()
+    headerless = False
     furniture: tuple[int, ...] = ()
     found_title = None
     note = ""
     if fmt in ("csv", "tsv"):
         rows = _csv_rows(_decode(data, name, encoding), "\t" if fmt == "tsv" else None)
-        ignored = _read_table(b, rows, columns, "row")
+        ignored, headerless = _read_table(b, rows, columns, "row")
     elif fmt == "xlsx":
         rows, sheet_name = _xlsx_rows(data, name, sheet)
-        ignored = _read_table(b, rows, columns, f"sheet {sheet_name!r} row")
+        ignored, headerless = _read_table(b, rows, columns, f"sheet {sheet_name!r} row")
     elif fmt == "tbx":
         found_title = _read_tbx(b, data, lang)
     elif fmt == "yaml":
@@ -208,6 +217,7 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
                or gid),
         entries=tuple(b.entries), skipped=tuple(b.skipped), split_acronyms=tuple(b.split),
         ignored_columns=ignored, sha256=hashlib.sha256(data).hexdigest(), furniture=furniture, note=note,
+        headerless=headerless,
     )
     _validate(preview, b.where)
     return preview
@@ -284,9 +294,11 @@ def _fold(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", header.casefold()).strip()
 
 
-def _read_table(b: _Builder, rows: list[list[str]], columns: dict[str, str] | None, unit: str) -> tuple[str, ...]:
-    """Rows -> entries. The first non-blank row is a header when it names a column we know (or one that
-    --columns chose); without a header, two columns are term and definition."""
+def _read_table(b: _Builder, rows: list[list[str]], columns: dict[str, str] | None,
+                unit: str) -> tuple[tuple[str, ...], bool]:
+    """Rows -> entries; (columns not read, whether there was no header). The first non-blank row is a header
+    when it names a column we know (or one that --columns chose); without a header, two columns are term and
+    definition."""
     start = next((n for n, r in enumerate(rows) if any(c.strip() for c in r)), None)
     if start is None:
         raise ImportFileError(f"{b.name}: the file has no rows.")
@@ -343,7 +355,7 @@ def _read_table(b: _Builder, rows: list[list[str]], columns: dict[str, str] | No
             continue
         aliases = ALIAS_SEPARATORS.split(cell(row, "aliases")) if cell(row, "aliases") else []
         b.add(where, cell(row, "term"), cell(row, "definition"), cell(row, "acronym"), aliases, cell(row, "see"))
-    return ignored
+    return ignored, not has_header and not columns
 
 
 # ---- TBX (ISO 30042) ---------------------------------------------------------------------------------

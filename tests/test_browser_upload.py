@@ -97,6 +97,10 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         columns.fill("")
         columns.press("Enter")
         settle(page)
+        # A first row that names no known column is read as an entry, and the preview says so.
+        upload(page, "odd.csv", b"foo,bar\n1,2\n")
+        page.locator('[data-testid="stAlertContentWarning"]').wait_for(timeout=60_000)
+        assert "No header row names a term and a definition column" in main_text(page)
         # An id already in use is refused before anything is written.
         id_box = page.get_by_role("textbox", name="Id (optional)")
         id_box.fill("office-gurus-bpo")
@@ -117,6 +121,7 @@ def test_upload_preview_add_then_ask_and_broken_files_write_nothing(built_index,
         assert error.count() == 0
         text = main_text(page)
         assert "Preview: Team Terms (team)" in text
+        assert "No header row" not in text
         metrics = [m.inner_text() for m in page.locator('[data-testid="stMetricValue"]').all()]
         assert metrics == ["3", "2", "1"]  # entries read, rows skipped, acronyms split
         skipped = page.locator('[data-testid="stTable"]').first.locator("tbody tr")

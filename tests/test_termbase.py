@@ -120,6 +120,15 @@ def test_tsv_semicolons_and_chosen_columns():
     assert terms(p) == [("Queue", None, (), "Callers waiting.")]
 
 
+def test_a_table_without_a_recognised_header_says_how_it_was_read():
+    # "foo,bar" may be a header nobody named term/definition, or the first entry: the preview says which.
+    p = read_termbase(b"foo,bar\n1,2\n", "odd.csv")
+    assert [e["term"] for e in p.entries] == ["foo", "1"] and p.headerless
+    assert "column 1 is read as the term" in p.headerless_notice and "--columns" in p.headerless_notice
+    assert not read_termbase(TEAM_CSV.encode(), "team.csv").headerless
+    assert not read_termbase(b"Queue,Callers waiting.\n", "q.csv", columns={"term": "1", "definition": "2"}).headerless
+
+
 def test_a_see_definition_is_a_cross_reference():
     p = read_termbase(b"term,definition\nACW,See After-Call Work.\n", "x.csv")
     assert p.entries[0]["see"] == "After-Call Work"
@@ -338,6 +347,11 @@ def test_cli_import_dry_run_then_import_then_again(tmp_path, corpus_copy):
     dry = invoke("import", src, "--corpus", corpus_copy, "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "3 entries for glossary 'team'" in dry.stdout and "skipped row 4: blank row" in dry.stdout
+    assert "No header row" not in dry.stdout
+    odd = tmp_path / "odd.csv"
+    odd.write_text("foo,bar\n1,2\n")
+    told = invoke("import", odd, "--corpus", corpus_copy, "--dry-run")
+    assert told.exit_code == 0 and "No header row names a term and a definition column" in told.stdout
     assert "acronym split from 'Average Handle Time (AHT)'" in dry.stdout and "nothing written" in dry.stdout
     assert not (corpus_copy / "team.yaml").exists()
     done = invoke("import", src, "--corpus", corpus_copy, "--id", "ours", "--title", "Ours")
