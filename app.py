@@ -916,9 +916,11 @@ def navigation(searcher: Searcher, names: dict[str, str]) -> tuple[str, list[str
     ids = [g.id for g in searcher.corpus.glossaries]
     chosen = [g for g in url("g").split(",") if g in ids] or ids
     # The views are on the page, not in the sidebar: on a phone the sidebar covers the page until closed.
-    bind("view_box", view)
+    # A term or glossary page is none of them: no view is lit, so a click on any (the last one too) leaves it.
+    page = "term" in st.query_params or "glossary" in st.query_params
+    bind("view_box", None if page else view)
     st.segmented_control("View", list(VIEWS), format_func=VIEWS.get, key="view_box", on_change=commit,
-                         required=True, label_visibility="collapsed", args=("view_box", "view"),
+                         required=not page, label_visibility="collapsed", args=("view_box", "view"),
                          kwargs={"to_url": lambda v: None if v == "ask" else v, "term": None, "glossary": None,
                                  "page": None})
     with st.sidebar:

@@ -416,3 +416,15 @@ def test_back_from_a_term_page_names_the_view_it_returns_to(app):
     app.query_params["view"] = "duplicates"
     app.run()
     assert any(b.label == "← Back to duplicates" for b in app.button)
+
+
+def test_on_a_term_page_no_view_is_lit_and_the_one_it_came_from_leaves_it(app):
+    """The view a term page was opened from stayed lit, and a click on it did nothing (a browser tester)."""
+    app.query_params["term"] = "customer-service-terms#33"
+    app.query_params["view"] = "duplicates"
+    app.run()
+    views = app.get("button_group")[0]
+    assert views.value is None
+    views.set_value("duplicates").run()
+    assert "term" not in app.query_params and app.query_params["view"] == "duplicates"
+    assert app.get("button_group")[0].value == "duplicates"
