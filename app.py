@@ -208,6 +208,9 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
                "Ask in plain English.")
     question = url("q")
     bind("q_box", question)
+    # Streamlit writes "Press Enter to submit form" inside the box, over a question that fills it (a phone):
+    # Enter still submits, and the Search button beside it says what Enter does.
+    st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
     with st.form("ask", border=False):
         st.text_input("Your question", key="q_box", placeholder="e.g. how do I measure wait time",
                       label_visibility="collapsed")

@@ -110,6 +110,13 @@ def test_on_a_phone_the_first_result_is_on_the_first_screen(browser, app_url):
     ask(page, "what is NPS")
     box = page.locator("h3").first.bounding_box()
     assert box and box["y"] + box["height"] <= PHONE["height"], box
+    # Streamlit's "Press Enter to submit form" covered a question that fills the box; Enter still submits.
+    question = page.get_by_placeholder(BOX)
+    question.fill("customers hanging up before an agent answers")
+    assert not page.get_by_text("Press Enter to submit form").is_visible()
+    question.press("Enter")
+    settle(page)
+    assert params(page)["q"] == ["customers hanging up before an agent answers"]
     context.close()
 
 
