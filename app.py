@@ -52,6 +52,8 @@ from glossary_search.termbase import (
 
 LOG = logging.getLogger("glossary_search.app")
 
+HIDE_ENTER_HINT = "<style>[data-testid='InputInstructions'] {display: none;}</style>"  # a constant: no text in it
+CARD_HITS = 4  # hits fetched per card shown (a concept is defined in up to five glossaries, rarely all near)
 VIEWS = {"ask": "Ask", "browse": "Browse A–Z", "duplicates": "Duplicates", "explore": "Explore",
          "add": "Add a glossary"}
 STRENGTH_ICON = {"strong": ":green[●●●]", "good": ":orange[●●○]", "weak": ":gray[●○○]"}
@@ -210,7 +212,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
     bind("q_box", question)
     # Streamlit writes "Press Enter to submit form" inside the box, over a question that fills it (a phone):
     # Enter still submits, and the Search button beside it says what Enter does.
-    st.html("<style>[data-testid='InputInstructions'] {display: none;}</style>")
+    st.html(HIDE_ENTER_HINT)
     with st.form("ask", border=False):
         st.text_input("Your question", key="q_box", placeholder="e.g. how do I measure wait time",
                       label_visibility="collapsed")
@@ -226,7 +228,8 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
     try:
         with st.spinner("Loading the model (once after a start, about 10 s)…") if not searcher.embedder_ready() \
                 else contextlib.nullcontext():
-            answer = searcher.answer(question, top_k=top_k, glossaries=glossaries or None)
+            # Entries of one concept share a card: fetch enough hits that "Results: 5" shows five cards.
+            answer = searcher.answer(question, top_k=top_k * CARD_HITS, glossaries=glossaries or None)
         compared = searcher.compare(question)
     except UsageError as exc:
         st.warning(md(str(exc)))
@@ -238,7 +241,7 @@ def ask_view(searcher: Searcher, glossaries: list[str], names: dict[str, str]) -
     if not answer.close_match:
         st.warning("No close match for this question. The nearest terms are:")
     apart = lambda a, b: searcher.decisions.apart(a.id, b.id)  # noqa: E731 - reviewed as two concepts
-    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys, apart)):
+    for n, card in enumerate(group_hits(answer.hits, searcher.card_keys, apart)[:top_k]):
         result_card(card, n, names)
     with st.expander("Try an example"):  # below the results, so they stay on a phone's first screen
         _examples()
