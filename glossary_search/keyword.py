@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 import bm25s
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 import numpy as np
 
 try:  # stemming folds "waiting"/"wait", "measures"/"measure"; optional but installed by default
@@ -77,6 +78,8 @@ def stem(word: str) -> str:
 
 
 def shared_words(question_stems: set[str], text: str) -> list[str]:
-    """Words of `text` whose stems the question shares, in order, once each: why a definition matched."""
+    """Words of `text` whose stems the question shares, in order, once each: why a definition matched.
+    Function words are left out ('doing' shares a stem with the question's 'do' but says nothing)."""
     words = re.findall(r"[A-Za-z][A-Za-z-]+", text)
-    return list(dict.fromkeys(w.lower() for w in words if stem(w) in question_stems))
+    return list(dict.fromkeys(w.lower() for w in words
+                              if stem(w) in question_stems and w.lower() not in STOPWORDS_EN_PLUS))

@@ -74,3 +74,12 @@ def test_a_glossary_keeps_its_colour_whatever_the_filter():
     assert dict(zip(domain, colours)) == {name: full[name] for name in domain}
     many = [f"g{n}" for n in range(12)]
     assert glossary_colours(many, ["g11"]) == (["g11"], [PALETTE[1]])  # the palette repeats after ten
+
+
+def test_why_a_definition_matched_names_content_words_only():
+    """'how do I bake sourdough bread' explained Churn Rate by 'doing' (same stem as 'do'): function words
+    say nothing about why a definition matched."""
+    from glossary_search.keyword import shared_words, stem_words
+
+    question = set(stem_words("how do I bake sourdough bread before closing time"))
+    assert shared_words(question, "Doing the baking before the time runs out; bread.") == ["baking", "time", "bread"]
