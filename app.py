@@ -584,7 +584,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
               help="How sure we are that two entries define one concept: the mean of definition similarity, "
                    "name similarity and shared words. Entries named alike (same term, alias, acronym "
                    "or a 'See' reference) are one concept whatever the threshold; nested names of different "
-                   "kinds of thing ('Queue', 'Queue Time') are at most related. Lower finds more pairs; "
+                   "kinds of thing ('Queue', 'Queue Time') are at most related. Lower calls more pairs the "
+                   "same concept (and merges their groups, so a list can get shorter); "
                    f"{DEFAULT_THRESHOLDS.same} was calibrated on a labeled set.")
     show = url("show", "same")
     bind("show_box", show if show in SHOW else "same")
@@ -607,7 +608,10 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     # A byte-order mark: Excel reads a CSV without one as ANSI and garbles "customer’s".
     d1.download_button("⬇ CSV", "\ufeff" + to_csv(groups), "duplicates.csv", "text/csv")
     d2.download_button("⬇ Markdown", to_markdown(groups, shown), "duplicates.md", "text/markdown")
-    d3.caption(f"{plural(len(groups), 'group')}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
+    related = sum(g.band == "related" for g in groups)  # a related "group" is one pair of entries
+    counted = [plural(len(groups) - related, "group"), plural(related, "related pair")]
+    counted = " and ".join(c for c, n in zip(counted, (len(groups) - related, related)) if n) or "0 groups"
+    d3.caption(f"{counted}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
                "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")
     # The confirmation goes where the decided group was, in view of the button just pressed.

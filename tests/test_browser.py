@@ -182,8 +182,9 @@ def test_back_to_search_button_restores_the_question_and_its_results(page, app_u
 # ---- Bug 3: the Duplicates list never stops silently ----------------------------------------------
 def test_duplicates_are_paginated_and_the_last_page_holds_the_rest(page, app_url):
     open_app(page, f"{app_url}/?view=duplicates&show=all")
-    caption = page.get_by_text(re.compile(r"\d+ groups; showing")).first.inner_text()
-    total = int(caption.split()[0].replace(",", ""))
+    # Everything counts its concept groups and its related pairs (a related "group" is two entries).
+    caption = page.get_by_text(re.compile(r"\d+ groups and [\d,]+ related pairs; showing")).first.inner_text()
+    total = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:groups|related pairs)", caption))
     pages = math.ceil(total / 25)
     assert total > 200 and "showing 1–25" in caption, caption
     assert page.get_by_text(f"Page 1 of {pages}").first.is_visible()
