@@ -880,8 +880,13 @@ def _graph(focus, related) -> alt.LayerChart:
         x="x", y="y", size=alt.condition("datum.focus", alt.value(500), alt.value(220)),
         color=alt.condition("datum.focus", alt.value("#d62728"), alt.value("#1f77b4")),
         tooltip=["term", alt.Tooltip("score", format=".2f", title="alike")]).add_params(pick)
-    words = alt.Chart(nodes).mark_text(dy=-16, fontSize=11, limit=150).encode(x="x", y="y", text="term")
-    return (lines + dots + words).properties(height=360, usermeta=SVG)
+    words = alt.Chart(nodes[~nodes["focus"]]).mark_text(dy=-16, fontSize=11, limit=110).encode(
+        x="x", y="y", text="term")
+    # The focus's name goes below its dot: above it, it met the labels of the neighbours level with it.
+    # Neighbours' names are cut at 110 px (the tooltip has them whole): two at 45° apart no longer meet.
+    focus_word = alt.Chart(nodes[nodes["focus"]]).mark_text(dy=28, fontSize=12, fontWeight="bold").encode(
+        x="x", y="y", text="term")
+    return (lines + dots + words + focus_word).properties(height=360, usermeta=SVG)
 
 
 def _map(searcher: Searcher, entries, focus, related, names: dict[str, str]) -> alt.LayerChart:

@@ -223,6 +223,14 @@ def test_explore_legend_and_focus_label_are_not_clipped(browser, app_url, viewpo
     b = bold.first.bounding_box()
     assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"], b
     assert "See " not in page.locator('[data-testid="stSelectbox"]').first.inner_text()
+    # In the related-concepts star no two names overlap (the focus's met its level neighbours').
+    words = [t.bounding_box() for t in page.locator('[class*="st-key-graph"] svg text').all()]
+    assert len(words) >= 5
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            apart = (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                     or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+            assert apart, (a, b)
     shoot(page, f"explore-{viewport['width']}")
     context.close()
 
