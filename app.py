@@ -609,8 +609,8 @@ def duplicates_view(searcher: Searcher, glossaries: list[str], names: dict[str, 
     d1.download_button("⬇ CSV", "\ufeff" + to_csv(groups), "duplicates.csv", "text/csv")
     d2.download_button("⬇ Markdown", to_markdown(groups, shown), "duplicates.md", "text/markdown")
     related = sum(g.band == "related" for g in groups)  # a related "group" is one pair of entries
-    counted = [plural(len(groups) - related, "group"), plural(related, "related pair")]
-    counted = " and ".join(c for c, n in zip(counted, (len(groups) - related, related)) if n) or "0 groups"
+    counted = " and ".join(plural(n, word) for n, word in ((len(groups) - related, "group"),
+                                                           (related, "related pair")) if n) or "0 groups"
     d3.caption(f"{counted}; showing {first + 1 if groups else 0}–{last}. Groups *named alike* "
                "share a term, alias, acronym or 'See' reference; groups *by meaning* are suggestions from the "
                "definitions alone: review them.")

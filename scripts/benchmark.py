@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -142,9 +143,7 @@ def latency(searcher, questions: Sequence[str], repeats: int = 3, top_k: int = 5
     if not questions:
         raise ValueError("latency() needs at least one question.")
     embedder = searcher.embedder
-    def encode(texts):  # what ask() encodes a question with
-        return encode_questions(embedder, texts)
-
+    encode = partial(encode_questions, embedder)  # what ask() encodes a question with
     for q in questions[:3]:  # warm-up: first calls pay for lazy initialisation in torch and the tokenizer
         encode([q])
         searcher.ask(q, top_k=top_k)
