@@ -20,11 +20,14 @@ from .search import fuse
 # collected and labelled blind on 2026-11-24 and first read with the settings of that day fixed; asked2 (a
 # third set of real questions) was collected blind on 2026-11-24 after the question adapter was fixed; asked3
 # (a fourth) was collected blind on 2026-11-24 in session 18 and first read with nothing changed since asked2;
-# managers2 (managers' wording again, mostly paraphrases) was written blind the same day and read likewise.
-SPLITS = ("tune", "heldout", "fresh", "managers", "real", "analysts", "asked", "asked2", "asked3", "managers2")
+# managers2 (managers' wording again, mostly paraphrases) was written blind the same day and read likewise;
+# managers3 (a third such set, 45 paraphrases over 45 concepts) was written blind in session 19 and read once
+# with the ranking unchanged since managers2.
+SPLITS = ("tune", "heldout", "fresh", "managers", "real", "analysts", "asked", "asked2", "asked3", "managers2",
+          "managers3")
 QUESTION_FILES = ("questions.yaml", "tune-desc.yaml", "blind-managers.yaml", "blind-real.yaml",
                   "blind-analysts.yaml", "blind-asked.yaml", "blind-asked2.yaml",
-                  "blind-asked3.yaml", "blind-managers2.yaml")
+                  "blind-asked3.yaml", "blind-managers2.yaml", "blind-managers3.yaml")
 MODES = {
     "keyword": {"keyword": 1.0},
     "dense": {"dense": 1.0},
@@ -119,7 +122,7 @@ def metrics_by_split(rank_of: Callable[[Question], list], questions: Sequence[Qu
     return out
 
 
-BLIND = ("managers", "real", "analysts", "asked", "asked2", "asked3", "managers2")
+BLIND = ("managers", "real", "analysts", "asked", "asked2", "asked3", "managers2", "managers3")
 
 
 def metrics_by_kind(searcher, questions: Sequence[Question], splits: Sequence[str] = BLIND) -> dict:
