@@ -51,6 +51,15 @@ class KeywordIndex:
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)[0]
         return [t for t in tokens if t in self._vocab]
 
+    def telling(self, stems: set[str]) -> set[str]:
+        """The stems found in at most a fifth of the entries (or two): words that say why one entry matched
+        rather than another. 'customers' is in two thirds of this corpus's definitions, so sharing it
+        explains nothing (a meaning match is then said to be one)."""
+        if self._bm25 is None:
+            return set()
+        limit = max(2.0, self.size / 5)
+        return {t for t in stems if t in self._vocab and np.count_nonzero(self._bm25.get_scores([t])) <= limit}
+
     def scores(self, query: str) -> np.ndarray:
         terms = self.query_terms(query)
         if not terms or self._bm25 is None:

@@ -279,7 +279,7 @@ class Searcher:
         fused = fuse(signals, self.weights, self.fusion)
         fused = np.where(allowed, fused, -1.0)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if fused[i] >= 0]
-        question_stems = set(stem_words(searched))
+        question_stems = self.keyword.telling(set(stem_words(searched)))
         hits = [self._hit(i, fused[i], signals, question_stems) for i in order]
         return Answer(text, label_strengths(hits, signals, self.calibration), notices)
 

@@ -83,3 +83,17 @@ def test_why_a_definition_matched_names_content_words_only():
 
     question = set(stem_words("how do I bake sourdough bread before closing time"))
     assert shared_words(question, "Doing the baking before the time runs out; bread.") == ["baking", "time", "bread"]
+
+
+def test_words_most_entries_share_do_not_explain_a_match():
+    """'customers hanging up…' explained Abandonment Rate by 'customers', a word in two thirds of the
+    corpus's definitions: the app then said 'Matched on words in the definition: customers' for what was a
+    match on meaning. Only words found in at most a fifth of the entries count."""
+    from glossary_search.keyword import KeywordIndex, stem, stem_words
+
+    texts = [f"Customers of team {n} get a service." for n in range(9)] + ["Customers abandon the queue."]
+    index = KeywordIndex(texts)
+    question = set(stem_words("customers abandon the queue"))
+    assert index.telling(question) == {stem("abandon"), stem("queue")}
+    assert stem("customers") in question
+    assert KeywordIndex(["Customers wait.", "Customers leave."]).telling({stem("customers")}) == {stem("customers")}

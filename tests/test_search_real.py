@@ -245,3 +245,12 @@ def test_strength_labels_stay_calibrated_on_tune(real_searcher):
     assert m["rising_lists"] == 0
     assert m["strong_right"] >= STRENGTH_FLOORS["tune"]["strong_right"], m
     assert m["no_match_answerable"] <= STRENGTH_FLOORS["tune"]["no_match_answerable_max"], m
+
+
+def test_a_meaning_match_is_not_explained_by_a_common_word(real_searcher):
+    """Abandonment Rate shares only 'customers' with the question, a word most definitions have: it matched
+    on meaning, and the app says so (matched_text empty), instead of 'words in the definition: customers'."""
+    hits = real_searcher.ask("customers hanging up before an agent answers", top_k=5)
+    abandonment = next(h for h in hits if h.entry.term == "Abandonment Rate")
+    assert abandonment.matched == "definition" and abandonment.matched_text == ""
+    assert any("agent" in h.matched_text for h in hits)  # a rarer shared word still explains a match
