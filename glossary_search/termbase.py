@@ -210,7 +210,8 @@ def read_termbase(data: bytes, filename: str, *, fmt: str | None = None, glossar
         raise ImportFileError(f"{name}: no entries found" + (f" ({reasons})." if reasons else "."))
     gid = glossary_id or _slug(Path(filename).stem)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", gid):
-        raise ImportFileError(f"{name}: glossary id {gid!r} must be letters, digits, '-', '_' or '.'; choose one with --id.")
+        raise ImportFileError(f"{name}: glossary id {gid!r} must be letters, digits, '-', '_' or '.'; "
+                              "choose one with --id (in the app: Id).")
     preview = ImportPreview(
         filename=name, format=fmt, glossary_id=gid,
         title=(title or found_title or Path(filename).stem.replace("_", " ").replace("-", " ").strip().title()
@@ -256,7 +257,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
             f"{name}: line {line}: unknown encoding, not UTF-8 (byte {exc.start}); save it as UTF-8 or name "
-            "the encoding with --encoding (e.g. cp1252).") from exc
+            "the encoding with --encoding, e.g. cp1252 (in the app: Options, Encoding).") from exc
 
 
 def _csv_rows(text: str, delimiter: str | None) -> list[list[str]]:

@@ -181,6 +181,15 @@ def test_bad_tables_name_file_and_row(data, filename, kwargs, message):
         read_termbase(data, filename, **kwargs)
 
 
+def test_fixes_that_need_an_option_name_it_in_the_cli_and_the_app():
+    """The app's import page showed '…with --encoding' and '…with --id', flags of the command line only:
+    each such error also names the app's field, as the columns error does."""
+    with pytest.raises(ImportFileError, match=r"with --encoding, e\.g\. cp1252 \(in the app: Options, Encoding\)"):
+        read_termbase(b"term,definition\nQueue,Caf\xe9 waiting.\n", "t.csv")
+    with pytest.raises(ImportFileError, match=r"choose one with --id \(in the app: Id\)"):
+        read_termbase(b"term,definition\nQueue,Waiting.\n", "t.csv", glossary_id="my glossary")
+
+
 def test_a_named_encoding_reads_a_windows_file():
     p = read_termbase("term,definition\nCafé,A place.\n".encode("cp1252"), "t.csv", encoding="cp1252")
     assert p.entries[0]["term"] == "Café"
