@@ -657,7 +657,7 @@ def _threshold() -> float:
         if parsed is not None and THRESHOLD_MIN <= parsed <= THRESHOLD_MAX:
             value = parsed
         else:
-            st.warning(md(f"The link's threshold “{raw[:40]}” is not a number from {THRESHOLD_MIN:.2f} to "
+            st.warning(md(f"The link's threshold “{shorten(raw, 40)}” is not a number from {THRESHOLD_MIN:.2f} to "
                           f"{THRESHOLD_MAX:.2f}; showing the default, {DEFAULT_THRESHOLDS.same:.2f}."))
     bind("threshold", value)
     return value
@@ -806,10 +806,13 @@ def explore_view(searcher: Searcher, glossaries: list[str], names: dict[str, str
     if focus_id not in by_id:
         with contextlib.suppress(KeyError):  # a shared link may name an entry no longer in the corpus
             asked = searcher.entry(focus_id)
-        focus_id = _default_focus(searcher, choices).id
+        unknown, focus_id = focus_id, _default_focus(searcher, choices).id
         if asked:  # say so: the term changed under the reader's eyes when the filter did
             st.info(md(f"{asked.label} ({names.get(asked.glossary, asked.glossary)}) is not in the chosen "
                        f"glossaries: showing {by_id[focus_id].label}."))
+        elif unknown:
+            st.info(md(f"The link's term “{shorten(unknown, 40)}” is not in the glossaries: showing "
+                       f"{by_id[focus_id].label}."))
     bind("focus_box", focus_id)
     st.selectbox("Term", list(by_id), key="focus_box", on_change=commit, args=("focus_box", "focus"),
                  format_func=lambda i: f"{by_id[i].label} · {names.get(by_id[i].glossary, by_id[i].glossary)}")

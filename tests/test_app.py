@@ -171,6 +171,19 @@ def test_a_shared_threshold_is_restored_and_a_bad_one_falls_back_with_a_notice(a
         slider = next(s for s in app.slider if s.label.startswith("Same-concept"))
         assert slider.value == pytest.approx(DEFAULT_SAME) and not app.exception
         assert any("threshold" in w.value and "default" in w.value for w in app.warning), bad
+    app.query_params.update({"view": "duplicates", "threshold": "9" * 60})  # a long value is cut, visibly
+    app.run()
+    assert any("“" + "9" * 40 + " …”" in w.value for w in app.warning), app.warning
+
+
+def test_explore_says_when_a_link_names_no_known_term(app, real_searcher):
+    """A link with an unknown focus silently showed another term."""
+    app.query_params.update({"view": "explore", "focus": "no-such-term"})
+    app.run()
+    shown = real_searcher.entry(app.selectbox[0].value)
+    assert not app.exception
+    assert any(i.value.replace("\\", "").startswith("The link's term “no-such-term” is not in the glossaries: "
+                                                      f"showing {shown.label}") for i in app.info), app.info
 
 
 def test_explore_view_shows_related_concepts_and_the_map(app, real_searcher):
