@@ -151,8 +151,12 @@ class Decisions:
         return cls(_decision(path, n, item) for n, item in enumerate(raw, start=1))
 
     def save(self, corpus_dir: str | Path) -> Path:
-        """Write the file atomically (temporary file, fsync, rename)."""
+        """Write the file atomically (temporary file, fsync, rename); with no decisions left, remove it
+        (the same as an absent file), so undoing the only review leaves the corpus folder as it was."""
         path = Path(corpus_dir) / FILE_NAME
+        if not len(self):
+            path.unlink(missing_ok=True)
+            return path
         items = []
         for d in sorted(self, key=lambda d: (d.a, d.b)):
             item = {"pair": [d.a, d.b], "verdict": d.verdict}

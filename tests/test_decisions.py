@@ -112,6 +112,7 @@ def test_cli_review_decide_list_undo(corpus_copy):
     assert "same concept" in run("list").stdout
     assert run("undo", NPS_B, NPS_A).exit_code == 0
     assert run("list", "--json").stdout == ""
+    assert not (corpus_copy / FILE_NAME).exists()  # undoing the only review leaves the folder as it was
     bad = run("decide", NPS_A, "nowhere#1", "same")
     assert bad.exit_code == 2 and "No entry with id 'nowhere#1'" in bad.output
     again = run("undo", NPS_A, NPS_B)
