@@ -356,7 +356,7 @@ def test_not_the_same_is_confirmed_undoable_and_holds_on_the_term_page_and_the_c
     at.run()
     at.button(key="undo-pair-0").click().run()
     assert not searcher.decisions.get(FAQ_CC, GURUS_CC)
-    assert "decisions: []" in (corpus / "decisions.yaml").read_text()
+    assert not (corpus / "decisions.yaml").exists()  # undoing the only review removes the file
     at.query_params.clear()
     ask(at, "contact center")
     assert card_titles(at).count("Contact Center") == 1
