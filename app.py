@@ -657,8 +657,8 @@ def _threshold() -> float:
         if parsed is not None and THRESHOLD_MIN <= parsed <= THRESHOLD_MAX:
             value = parsed
         else:
-            st.warning(md(f"The link's threshold “{shorten(raw, 40)}” is not a number from {THRESHOLD_MIN:.2f} to "
-                          f"{THRESHOLD_MAX:.2f}; showing the default, {DEFAULT_THRESHOLDS.same:.2f}."))
+            st.warning(md(f"The link's threshold “{shorten(raw, 40)}” is not a number from {THRESHOLD_MIN:.2f} "
+                          f"to {THRESHOLD_MAX:.2f}; showing the default, {DEFAULT_THRESHOLDS.same:.2f}."))
     bind("threshold", value)
     return value
 
